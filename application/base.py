@@ -1,0 +1,127 @@
+"""The application's common machinery: persistence set-up, the clock, and the
+get → mutate → save cycle with optimistic concurrency."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Mapper, Recording
+
+from application.clock import Clock, system_clock
+from application.mapper import TypedMapper
+from domain.agent import Agent
+from domain.errors import Conflict, NotFound, StaleVersion
+from domain.ticket import Ticket
+
+log = logging.getLogger(__name__)
+
+A = TypeVar("A", bound=Aggregate)
+
+SAVE_ATTEMPTS = 40
+"""How often a command is retried when a concurrent writer saved first."""
+
+
+def pause_before_retry(attempt: int) -> None:
+    """Back off a random while (growing with ``attempt``) so that writers which keep losing
+    the race against a writer with a warm cache get their turn."""
+    time.sleep(random.uniform(0, 0.001 * 2 ** min(attempt, 7)))
+
+DEFAULT_SNAPSHOT_INTERVAL = 50
+
+
+@dataclass(frozen=True)
+class Saved(Generic[A]):
+    """What a command returns: the aggregate as saved, and the notification-log position
+    of its last event (0 when the command changed nothing), for read-your-writes."""
+
+    aggregate: A
+    position: int
+
+    @property
+    def version(self) -> int:
+        """The aggregate's version after the command."""
+        return self.aggregate.version
+
+
+class HelpdeskBase(Application[UUID]):
+    """Persistence, clock and the save cycle; the commands live in subclasses."""
+
+    name = "Helpdesk"
+
+    def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = system_clock,
+                 snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL) -> None:
+        self.clock = clock
+        intervals = {Ticket: snapshot_interval} if snapshot_interval else {}
+        self.snapshotting_intervals = intervals  # type: ignore[misc,assignment]  # per instance
+        settings = dict(env or {})
+        if snapshot_interval:
+            settings.setdefault("IS_SNAPSHOTTING_ENABLED", "y")
+        super().__init__(settings)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Events are encoded compactly by msgspec and decoded by their annotations."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(),
+                                   mapper_class=TypedMapper)
+
+    # -- reading ----------------------------------------------------------------------
+
+    def find(self, cls: type[A], aggregate_id: UUID, version: int | None = None) -> A | None:
+        """The aggregate with this id (as of ``version``), or None."""
+        try:
+            aggregate: object = self.repository.get(aggregate_id, version=version)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(aggregate, cls):
+            return None
+        return aggregate
+
+    def get_agent(self, agent_id: str) -> Agent:
+        """The agent with this id (active or not); ``NotFound`` otherwise."""
+        try:
+            key = UUID(str(agent_id))
+        except ValueError:
+            raise NotFound("agent", str(agent_id)) from None
+        agent = self.find(Agent, key)
+        if agent is None:
+            raise NotFound("agent", str(agent_id))
+        return agent
+
+    # -- writing ----------------------------------------------------------------------
+
+    def save_all(self, *aggregates: Aggregate | None) -> int:
+        """Save atomically; return the log position of the last event (0 if none)."""
+        recordings: list[Recording[UUID]] = self.save(*aggregates)
+        return recordings[-1].notification.id if recordings else 0
+
+    def update(self, load: Callable[[], A], command: Callable[[A], Any],
+               expected_version: int | None = None) -> Saved[A]:
+        """get → command → save, retried when another writer saved first.
+
+        With ``expected_version`` the caller insists on the version it saw: any difference
+        (before or during the save) raises ``StaleVersion`` instead of retrying.
+        """
+        for attempt in range(SAVE_ATTEMPTS):
+            aggregate = load()
+            if expected_version is not None and aggregate.version != expected_version:
+                raise StaleVersion(expected_version, aggregate.version)
+            command(aggregate)
+            if not aggregate.pending_events:
+                return Saved(aggregate, 0)
+            try:
+                position = self.save_all(aggregate)
+            except IntegrityError:
+                if expected_version is not None:
+                    raise StaleVersion(expected_version, load().version) from None
+                log.info("concurrent write on %s; retrying", aggregate.id)
+                pause_before_retry(attempt)
+                continue
+            return Saved(aggregate, position)
+        raise Conflict("too many concurrent changes; try again")

@@ -1,0 +1,69 @@
+"""Templates render in Jinja2's sandbox with StrictUndefined.
+
+A template is checked when it is saved: it must parse, may use only the variables in
+``TEMPLATE_VARIABLES`` (``{{ ticket.number }}``, ``{{ customer.name }}``, ...), and may not
+include, import or extend other templates. Rendering failures at send time raise
+``TemplateRenderingFailed`` for the caller to record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, nodes
+from jinja2.sandbox import SandboxedEnvironment
+
+from domain.errors import DomainError, InvalidInput
+from domain.template import TEMPLATE_VARIABLES
+
+_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_FORBIDDEN = (nodes.Include, nodes.Import, nodes.FromImport, nodes.Extends, nodes.Macro,
+              nodes.CallBlock)
+
+
+class TemplateRenderingFailed(DomainError):
+    """A template could not be rendered with the data at hand."""
+
+
+def _problems(source: str) -> list[str]:
+    try:
+        tree = _ENV.parse(source)
+        _ENV.compile(tree)
+    except TemplateError as error:
+        return [f"does not parse: {error}"]
+    problems: list[str] = []
+    for node in tree.find_all(_FORBIDDEN):
+        problems.append(f"{type(node).__name__.lower()} is not allowed in templates")
+    assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    for name in tree.find_all(nodes.Name):
+        if name.ctx == "load" and name.name not in TEMPLATE_VARIABLES | dict.fromkeys(assigned):
+            problems.append(f"unknown variable {name.name!r}")
+    for getattr_node in tree.find_all(nodes.Getattr):
+        target = getattr_node.node
+        if isinstance(target, nodes.Name) and target.name in TEMPLATE_VARIABLES and (
+            getattr_node.attr not in TEMPLATE_VARIABLES[target.name]
+        ):
+            problems.append(f"unknown variable '{target.name}.{getattr_node.attr}'")
+    return sorted(set(problems))
+
+
+def check_template(*, subject: str, body: str) -> None:
+    """Refuse a template that does not parse or uses unknown variables or constructs."""
+    errors = {}
+    for field, source in (("subject", subject), ("body", body)):
+        problems = _problems(source)
+        if problems:
+            known = ", ".join(f"{obj}.{attr}" for obj, attrs in TEMPLATE_VARIABLES.items()
+                              for attr in attrs)
+            errors[field] = "; ".join(problems) + f" (available: {known})"
+    if errors:
+        raise InvalidInput(errors)
+
+
+def render(source: str, context: Mapping[str, Mapping[str, Any]]) -> str:
+    """Render ``source`` in the sandbox with ``context`` (``{"ticket": {...}, ...}``)."""
+    try:
+        return _ENV.from_string(source).render(**context)
+    except TemplateError as error:
+        raise TemplateRenderingFailed(f"template could not be rendered: {error}") from error

@@ -1,0 +1,264 @@
+"""Ticket commands: open, assign, change status, reply, tag, escalate, delete, follow up."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError
+
+from application.base import SAVE_ATTEMPTS, HelpdeskBase, Saved, pause_before_retry
+from application.tokens import hash_token, new_token
+from domain.agent import Agent
+from domain.category import Category
+from domain.customer import Customer
+from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgent, UnknownCategory
+from domain.rules import NAME_MAX, check_all, check_email, check_text
+from domain.ticket import Ticket
+from domain.ticket_number import TicketNumberSequence, check_number
+from domain.values import Actor, Channel, CustomerRef, Priority, SlaMetric, Status, Visibility
+
+DEFAULT_CATEGORY = "general"
+
+
+@dataclass(frozen=True)
+class OpenedTicket:
+    """A new ticket, the customer's access token (shown once), and the log position."""
+
+    ticket: Ticket
+    access_token: str
+    position: int
+
+
+class TicketCommands(HelpdeskBase):
+    """One method per ticket command: get → aggregate method → save."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._numbering = threading.Lock()
+        self._sequences: dict[int, TicketNumberSequence] = {}
+
+    # -- lookups ----------------------------------------------------------------------
+
+    def get_ticket(self, number: str, version: int | None = None) -> Ticket:
+        """The ticket with this number (as of ``version``); ``NotFound`` otherwise."""
+        clean = check_number(number)
+        ticket = self.find(Ticket, Ticket.create_id(clean), version)
+        if ticket is None:
+            raise NotFound("ticket", clean)
+        return ticket
+
+    def active_category(self, slug: str, field: str = "category") -> Category:
+        """The category with this slug, if it exists and is active."""
+        category = self.find(Category, Category.create_id(slug))
+        if category is None or not category.active:
+            raise UnknownCategory(slug, field)
+        return category
+
+    def active_agent(self, agent_id: str, field: str = "assignee") -> Agent:
+        """The active agent with this id; ``UnknownAgent`` otherwise."""
+        try:
+            agent = self.get_agent(agent_id)
+        except NotFound:
+            raise UnknownAgent(str(agent_id), field) from None
+        if not agent.active:
+            raise UnknownAgent(agent_id, field)
+        return agent
+
+    # -- opening ----------------------------------------------------------------------
+
+    def open_ticket(
+        self,
+        *,
+        subject: str,
+        description: str,
+        customer_name: str,
+        customer_email: str,
+        channel: Channel = Channel.PORTAL,
+        category: str | None = None,
+        priority: Priority | None = None,
+        actor: Actor | None = None,
+        assignee: str | None = None,
+        branch: str | None = None,
+        order_ref: str | None = None,
+        product_ref: str | None = None,
+        tags: Iterable[str] = (),
+        follow_up_of: str | None = None,
+    ) -> OpenedTicket:
+        """Open a ticket for a customer (registered on first contact) with the next number.
+
+        The customer's access token is returned once; only its hash is stored.
+        """
+        contact = check_all({
+            "email": lambda: check_email("email", customer_email),
+            "name": lambda: check_text("name", customer_name, NAME_MAX, single_line=True),
+        })
+        category_slug = category or DEFAULT_CATEGORY
+        chosen = self.active_category(category_slug)
+        agent = self.active_agent(assignee) if assignee else None
+        token = new_token()
+        for attempt in range(SAVE_ATTEMPTS):
+            if attempt:
+                pause_before_retry(attempt)
+            customer = self.find(Customer, Customer.create_id(contact["email"]))
+            is_new_customer = customer is None
+            if customer is None:
+                customer = Customer.register(contact["email"], contact["name"])
+            opener = actor or Actor.customer(str(customer.id))
+            original = self._closed_original(follow_up_of)
+            with self._numbering:
+                now = self.clock()
+                sequence = self._sequence(now.year)
+                number = sequence.allocate()[0]
+                ticket = Ticket.open(
+                    number=number, subject=subject, description=description,
+                    customer=CustomerRef(str(customer.id), customer.name, customer.email),
+                    channel=channel, category=chosen.slug,
+                    priority=priority or chosen.default_priority, actor=opener,
+                    access_token_hash=hash_token(token), at=now,
+                    branch=branch or customer.branch, order_ref=order_ref,
+                    product_ref=product_ref, tags=tags,
+                    follow_up_of=original.number if original else None,
+                )
+                if agent is not None:
+                    ticket.assign(agent.agent_id, actor=opener, at=now,
+                                  reason="assigned when the ticket was opened")
+                if original is not None:
+                    original.link_follow_up(number, actor=opener, at=now)
+                try:
+                    position = self.save_all(sequence, customer if is_new_customer else None,
+                                             original, ticket)
+                except IntegrityError:
+                    # Another process took this number, registered this customer, or
+                    # changed the original ticket: reload and try again.
+                    self._sequences.pop(now.year, None)
+                    continue
+            return OpenedTicket(ticket, token, position)
+        raise Conflict("too many tickets opened at once; try again")
+
+    def open_follow_up(self, original_number: str, *, subject: str, description: str,
+                       actor: Actor | None = None) -> OpenedTicket:
+        """Open a new ticket linked to a closed one, for the same customer."""
+        original = self.get_ticket(original_number)
+        return self.open_ticket(
+            subject=subject, description=description, customer_name=original.customer.name,
+            customer_email=original.customer.email, channel=original.channel,
+            category=original.category, priority=original.priority, actor=actor,
+            branch=original.branch, order_ref=original.order_ref,
+            product_ref=original.product_ref, follow_up_of=original.number,
+        )
+
+    def _closed_original(self, number: str | None) -> Ticket | None:
+        if number is None:
+            return None
+        original = self.get_ticket(number)
+        if original.status is not Status.CLOSED:
+            raise InvalidInput.field("follow_up_of", f"ticket {original.number} is not closed")
+        return original
+
+    def _sequence(self, year: int) -> TicketNumberSequence:
+        sequence = self._sequences.get(year)
+        if sequence is None:
+            found = self.find(TicketNumberSequence, TicketNumberSequence.create_id(year))
+            sequence = found or TicketNumberSequence.start(year)
+            self._sequences[year] = sequence
+        return sequence
+
+    # -- changing ---------------------------------------------------------------------
+
+    def _change(self, number: str, command: Callable[[Ticket], Any],
+                expected_version: int | None) -> Saved[Ticket]:
+        return self.update(lambda: self.get_ticket(number), command, expected_version)
+
+    def assign(self, number: str, agent_id: str, *, actor: Actor, reason: str = "",
+               expected_version: int | None = None) -> Saved[Ticket]:
+        """Give the ticket to an active agent who may see its branch."""
+        agent = self.active_agent(agent_id)
+
+        def command(ticket: Ticket) -> None:
+            if not agent.may_see_branch(ticket.branch):
+                raise InvalidInput.field(
+                    "assignee", f"{agent.name} does not work branch {ticket.branch!r}")
+            ticket.assign(agent.agent_id, actor=actor, at=self.clock(), reason=reason)
+
+        return self._change(number, command, expected_version)
+
+    def unassign(self, number: str, *, actor: Actor, reason: str = "",
+                 expected_version: int | None = None) -> Saved[Ticket]:
+        """Put the ticket back into the unassigned queue."""
+        return self._change(
+            number, lambda t: t.unassign(actor=actor, at=self.clock(), reason=reason),
+            expected_version)
+
+    def change_status(self, number: str, status: Status, *, actor: Actor, reason: str = "",
+                      expected_version: int | None = None) -> Saved[Ticket]:
+        """Move the ticket as the transition table allows."""
+        return self._change(
+            number, lambda t: t.change_status(status, actor=actor, at=self.clock(),
+                                              reason=reason),
+            expected_version)
+
+    def change_priority(self, number: str, priority: Priority, *, actor: Actor,
+                        reason: str = "", expected_version: int | None = None) -> Saved[Ticket]:
+        """Set a new priority."""
+        return self._change(
+            number, lambda t: t.change_priority(priority, actor=actor, at=self.clock(),
+                                                reason=reason),
+            expected_version)
+
+    def change_category(self, number: str, category: str, *, actor: Actor, reason: str = "",
+                        expected_version: int | None = None) -> Saved[Ticket]:
+        """Move the ticket to another active category."""
+        slug = self.active_category(category).slug
+        return self._change(
+            number, lambda t: t.change_category(slug, actor=actor, at=self.clock(),
+                                                reason=reason),
+            expected_version)
+
+    def add_message(self, number: str, body: str, *, author: Actor,
+                    visibility: Visibility = Visibility.PUBLIC, template: str | None = None,
+                    expected_version: int | None = None) -> Saved[Ticket]:
+        """Add a reply or an internal note; a customer reply may reopen the ticket."""
+        message_id = str(uuid.uuid4())
+        return self._change(
+            number, lambda t: t.add_message(message_id, body, author=author,
+                                            visibility=visibility, at=self.clock(),
+                                            template=template),
+            expected_version)
+
+    def tag(self, number: str, tags: Iterable[str], *, actor: Actor,
+            expected_version: int | None = None) -> Saved[Ticket]:
+        """Add tags."""
+        wanted = tuple(tags)
+        return self._change(number, lambda t: t.tag(wanted, actor=actor, at=self.clock()),
+                            expected_version)
+
+    def untag(self, number: str, tags: Iterable[str], *, actor: Actor,
+              expected_version: int | None = None) -> Saved[Ticket]:
+        """Remove tags."""
+        unwanted = tuple(tags)
+        return self._change(number, lambda t: t.untag(unwanted, actor=actor, at=self.clock()),
+                            expected_version)
+
+    def record_sla_breach(self, number: str, metric: SlaMetric, due_at: datetime, *,
+                          actor: Actor) -> Saved[Ticket]:
+        """Record a missed SLA target (once per metric)."""
+        return self._change(
+            number, lambda t: t.record_sla_breach(metric, due_at, actor=actor, at=self.clock()),
+            None)
+
+    def escalate(self, number: str, *, actor: Actor, reason: str = "") -> Saved[Ticket]:
+        """Raise the priority one level and mark the escalation."""
+        return self._change(
+            number, lambda t: t.escalate(actor=actor, at=self.clock(), reason=reason), None)
+
+    def delete(self, number: str, *, actor: Actor, reason: str = "",
+               expected_version: int | None = None) -> Saved[Ticket]:
+        """Soft-delete the ticket."""
+        return self._change(
+            number, lambda t: t.delete(actor=actor, at=self.clock(), reason=reason),
+            expected_version)

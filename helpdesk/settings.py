@@ -1,0 +1,104 @@
+"""Settings read from the environment (``HELPDESK_*``), and the persistence set-up they
+imply for the event store."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///var/helpdesk.sqlite3"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the composition root needs to build the service."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    snapshot_interval: int = 50
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        """Read ``HELPDESK_DATABASE_URL``, ``HELPDESK_REDIS_URL``,
+        ``HELPDESK_SNAPSHOT_INTERVAL``."""
+        interval = environ.get("HELPDESK_SNAPSHOT_INTERVAL", "50")
+        if not interval.isdigit():
+            raise SettingsError(f"HELPDESK_SNAPSHOT_INTERVAL must be a whole number: {interval!r}")
+        return cls(
+            database_url=environ.get("HELPDESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=environ.get("HELPDESK_REDIS_URL") or None,
+            snapshot_interval=int(interval),
+        )
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the database is PostgreSQL (else SQLite or in-memory)."""
+        return self.database_url.startswith(("postgresql:", "postgres:"))
+
+
+@dataclass(frozen=True)
+class PostgresTarget:
+    """Where a PostgreSQL database is, from a ``postgresql://`` URL."""
+
+    dbname: str
+    host: str
+    port: int
+    user: str
+    password: str
+    schema: str
+
+
+def parse_postgres_url(url: str) -> PostgresTarget:
+    """``postgresql://user:pass@host:5432/db?schema=name`` → its parts (schema ``public``
+    unless given)."""
+    parts = urlsplit(url)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise SettingsError(f"the PostgreSQL URL names no database: {url!r}")
+    schema = parse_qs(parts.query).get("schema", ["public"])[0]
+    return PostgresTarget(dbname=dbname, host=parts.hostname or "127.0.0.1",
+                          port=parts.port or 5432, user=unquote(parts.username or "postgres"),
+                          password=unquote(parts.password or ""), schema=schema)
+
+
+def persistence_env(database_url: str) -> dict[str, str]:
+    """The eventsourcing settings for an event store at ``database_url``.
+
+    ``memory://`` keeps events in process memory (tests); ``sqlite:///relative/path`` or
+    ``sqlite:////absolute/path`` a SQLite file; ``postgresql://...`` PostgreSQL.
+    """
+    if database_url == "memory://":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if database_url.startswith("sqlite:///"):
+        path = database_url.removeprefix("sqlite:///")
+        if not path:
+            raise SettingsError("the SQLite URL names no file: use sqlite:///var/helpdesk.db")
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
+                "SQLITE_LOCK_TIMEOUT": "10"}
+    if database_url.startswith(("postgresql://", "postgres://")):
+        target = parse_postgres_url(database_url)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": target.dbname,
+            "POSTGRES_HOST": target.host,
+            "POSTGRES_PORT": str(target.port),
+            "POSTGRES_USER": target.user,
+            "POSTGRES_PASSWORD": target.password,
+            "POSTGRES_SCHEMA": target.schema,
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_PRE_PING": "y",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+        }
+    raise SettingsError(
+        f"unsupported HELPDESK_DATABASE_URL {database_url!r}: "
+        "use sqlite:///path, postgresql://user:pass@host:5432/db or memory://"
+    )
