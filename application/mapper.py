@@ -22,7 +22,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 
 _ENCODER = msgspec.json.Encoder()
-_DECODER = msgspec.json.Decoder()
+_DECODER = msgspec.json.Decoder(dict[str, Any])
 _NOT_STATE = frozenset({"originator_id", "originator_version"})
 _AGGREGATE_BASE_TYPES: dict[str, Any] = {"_created_on": datetime, "_modified_on": datetime}
 

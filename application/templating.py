@@ -36,15 +36,28 @@ def _problems(source: str) -> list[str]:
     for node in tree.find_all(_FORBIDDEN):
         problems.append(f"{type(node).__name__.lower()} is not allowed in templates")
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    # Only ``object.field`` may reach the context: no subscripts of it, no aliases of it,
+    # no attributes of its fields (``ticket.number.format`` would leak a method).
+    allowed_parents: set[int] = set()
+    for node in tree.find_all(nodes.Getattr):
+        target = node.node
+        if isinstance(target, nodes.Name) and target.name in TEMPLATE_VARIABLES:
+            allowed_parents.add(id(target))
+            if node.attr not in TEMPLATE_VARIABLES[target.name]:
+                problems.append(f"unknown variable '{target.name}.{node.attr}'")
+        else:
+            problems.append(f"attribute '.{node.attr}' may only follow ticket, customer "
+                            "or agent")
+    if any(True for _ in tree.find_all(nodes.Getitem)):
+        problems.append("subscripts ([...]) are not allowed in templates")
     for name in tree.find_all(nodes.Name):
-        if name.ctx == "load" and name.name not in TEMPLATE_VARIABLES | dict.fromkeys(assigned):
+        if name.ctx != "load":
+            continue
+        if name.name in TEMPLATE_VARIABLES:
+            if id(name) not in allowed_parents:
+                problems.append(f"{name.name!r} may only be used as {name.name}.<field>")
+        elif name.name not in assigned:
             problems.append(f"unknown variable {name.name!r}")
-    for getattr_node in tree.find_all(nodes.Getattr):
-        target = getattr_node.node
-        if isinstance(target, nodes.Name) and target.name in TEMPLATE_VARIABLES and (
-            getattr_node.attr not in TEMPLATE_VARIABLES[target.name]
-        ):
-            problems.append(f"unknown variable '{target.name}.{getattr_node.attr}'")
     return sorted(set(problems))
 
 

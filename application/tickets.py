@@ -18,6 +18,7 @@ from domain.category import Category
 from domain.customer import Customer
 from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgent, UnknownCategory
 from domain.rules import NAME_MAX, check_all, check_email, check_text
+from domain.sla import DEFAULT_POLICY, DEFAULT_TARGETS, SlaPolicy, SlaTerms
 from domain.ticket import Ticket
 from domain.ticket_number import TicketNumberSequence, check_number
 from domain.values import Actor, Channel, CustomerRef, Priority, SlaMetric, Status, Visibility
@@ -69,6 +70,19 @@ class TicketCommands(HelpdeskBase):
             raise UnknownAgent(agent_id, field)
         return agent
 
+    def sla_terms(self, category: str, priority: Priority) -> SlaTerms:
+        """The terms a ticket of ``category`` and ``priority`` is under now: the category's
+        policy, else the default policy (else the built-in default targets, 24x7)."""
+        found = self.find(Category, Category.create_id(category))
+        slug = (found.sla_policy if found else None) or DEFAULT_POLICY
+        policy = self.find(SlaPolicy, SlaPolicy.create_id(slug)) or self.find(
+            SlaPolicy, SlaPolicy.create_id(DEFAULT_POLICY))
+        if policy is None:
+            target = next(t for t in DEFAULT_TARGETS if t.priority is priority)
+            return SlaTerms(DEFAULT_POLICY, target.first_response_minutes,
+                            target.resolution_minutes)
+        return policy.terms(priority)
+
     # -- opening ----------------------------------------------------------------------
 
     def open_ticket(
@@ -99,6 +113,8 @@ class TicketCommands(HelpdeskBase):
         })
         category_slug = category or DEFAULT_CATEGORY
         chosen = self.active_category(category_slug)
+        chosen_priority = priority or chosen.default_priority
+        sla = self.sla_terms(chosen.slug, chosen_priority)
         agent = self.active_agent(assignee) if assignee else None
         token = new_token()
         for attempt in range(SAVE_ATTEMPTS):
@@ -118,7 +134,7 @@ class TicketCommands(HelpdeskBase):
                     number=number, subject=subject, description=description,
                     customer=CustomerRef(str(customer.id), customer.name, customer.email),
                     channel=channel, category=chosen.slug,
-                    priority=priority or chosen.default_priority, actor=opener,
+                    priority=chosen_priority, actor=opener, sla=sla,
                     access_token_hash=hash_token(token), at=now,
                     branch=branch or customer.branch, order_ref=order_ref,
                     product_ref=product_ref, tags=tags,
@@ -207,7 +223,8 @@ class TicketCommands(HelpdeskBase):
         """Set a new priority."""
         return self._change(
             number, lambda t: t.change_priority(priority, actor=actor, at=self.clock(),
-                                                reason=reason),
+                                                reason=reason,
+                                                sla=self.sla_terms(t.category, priority)),
             expected_version)
 
     def change_category(self, number: str, category: str, *, actor: Actor, reason: str = "",
@@ -216,7 +233,8 @@ class TicketCommands(HelpdeskBase):
         slug = self.active_category(category).slug
         return self._change(
             number, lambda t: t.change_category(slug, actor=actor, at=self.clock(),
-                                                reason=reason),
+                                                reason=reason,
+                                                sla=self.sla_terms(slug, t.priority)),
             expected_version)
 
     def add_message(self, number: str, body: str, *, author: Actor,
@@ -254,7 +272,9 @@ class TicketCommands(HelpdeskBase):
     def escalate(self, number: str, *, actor: Actor, reason: str = "") -> Saved[Ticket]:
         """Raise the priority one level and mark the escalation."""
         return self._change(
-            number, lambda t: t.escalate(actor=actor, at=self.clock(), reason=reason), None)
+            number, lambda t: t.escalate(actor=actor, at=self.clock(), reason=reason,
+                                         sla=self.sla_terms(t.category, t.priority.raised())),
+            None)
 
     def delete(self, number: str, *, actor: Actor, reason: str = "",
                expected_version: int | None = None) -> Saved[Ticket]:

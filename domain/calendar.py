@@ -72,7 +72,7 @@ class BusinessCalendar:
         start, _ = next(_intervals_after(compiled, at))
         return start <= at
 
-    def add_business_minutes(self, start: datetime, minutes: int) -> datetime:
+    def add_business_minutes(self, start: datetime, minutes: float) -> datetime:
         """Return the UTC instant at which ``minutes`` of open time have elapsed from ``start``.
 
         Counting begins at the next opening when ``start`` is closed. With ``minutes == 0`` the

@@ -40,9 +40,13 @@ class Order:
 def check_order(order: Order) -> Order:
     """Refuse malformed orders."""
     errors: dict[str, str] = {}
-    number = check_ref("orders.number", order.number)
-    if number is None:
-        errors["orders.number"] = "must not be empty"
+    number: str | None = None
+    try:
+        number = check_ref("orders.number", order.number)
+        if number is None:
+            errors["orders.number"] = "must not be empty"
+    except InvalidInput as error:
+        errors.update(error.errors)
     if not isinstance(order.total, Decimal) or not order.total.is_finite() or order.total < 0:
         errors["orders.total"] = "must be a non-negative amount"
     if not (isinstance(order.currency, str) and len(order.currency) == 3
@@ -52,7 +56,11 @@ def check_order(order: Order) -> Order:
         errors["orders.products"] = f"at most {PRODUCTS_PER_ORDER_MAX} products"
     products: list[str] = []
     for product in order.products:
-        ref = check_ref("orders.products", product)
+        try:
+            ref = check_ref("orders.products", product)
+        except InvalidInput as error:
+            errors.update(error.errors)
+            continue
         if ref:
             products.append(ref)
     if errors:
@@ -135,7 +143,7 @@ class Customer(CustomerState, Aggregate):
         clean = check_order(order)
         if clean in self.orders:
             return
-        if len(self.orders) >= ORDERS_PER_CUSTOMER_MAX:
+        if self.find_order(clean.number) is None and len(self.orders) >= ORDERS_PER_CUSTOMER_MAX:
             raise InvalidInput.field("orders", f"at most {ORDERS_PER_CUSTOMER_MAX} orders")
         self.trigger_event(OrderLinked, order=clean)
 

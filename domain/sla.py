@@ -140,3 +140,27 @@ class SlaPolicy(SlaPolicyState, Aggregate):
     def target_for(self, priority: Priority) -> SlaTarget:
         """The target for tickets of this priority."""
         return next(t for t in self.targets if t.priority is priority)
+
+    def terms(self, priority: Priority) -> SlaTerms:
+        """What tickets of ``priority`` are promised under this policy."""
+        return terms_for(self, priority)
+
+
+@dataclass(frozen=True)
+class SlaTerms:
+    """The SLA a ticket is under: the policy's targets for its priority, on its calendar.
+
+    Recorded in the ticket's events when they are decided (on opening and on every change
+    of priority or category), so every past due time can be recomputed exactly."""
+
+    policy: str
+    first_response_minutes: int
+    resolution_minutes: int
+    calendar: BusinessCalendar = ALWAYS_OPEN
+
+
+def terms_for(policy: SlaPolicyState, priority: Priority) -> SlaTerms:
+    """The terms ``policy`` sets for tickets of ``priority``."""
+    target = next(t for t in policy.targets if t.priority is priority)
+    return SlaTerms(policy.slug, target.first_response_minutes, target.resolution_minutes,
+                    policy.calendar)

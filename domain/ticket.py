@@ -22,6 +22,7 @@ from domain.rules import (
     check_tags,
     check_text,
 )
+from domain.sla import SlaTerms
 from domain.ticket_state import Message, TicketState
 from domain.transitions import check_can_transition, status_after_customer_reply
 from domain.values import (
@@ -66,6 +67,7 @@ class Ticket(TicketState, Aggregate):
         product_ref: str | None = None,
         tags: Iterable[str] = (),
         follow_up_of: str | None = None,
+        sla: SlaTerms | None = None,
     ) -> Ticket:
         """Open a ticket; the caller has already resolved category and customer."""
         fields = check_all({
@@ -87,6 +89,7 @@ class Ticket(TicketState, Aggregate):
             actor=actor,
             access_token_hash=access_token_hash,
             follow_up_of=follow_up_of,
+            sla=sla,
             **fields,
         )
 
@@ -141,22 +144,23 @@ class Ticket(TicketState, Aggregate):
         self.trigger_event(ev.StatusChanged, from_status=self.status, to_status=to, actor=actor,
                            timestamp=at, reason=check_reason(reason))
 
-    def change_priority(self, to: Priority, *, actor: Actor, at: datetime,
-                        reason: str = "") -> None:
-        """Set a new priority."""
+    def change_priority(self, to: Priority, *, actor: Actor, at: datetime, reason: str = "",
+                        sla: SlaTerms | None = None) -> None:
+        """Set a new priority (and the SLA terms that priority brings)."""
         self._check_editable(actor, "change the priority")
         if to is self.priority:
             return
         self.trigger_event(ev.PriorityChanged, from_priority=self.priority, to_priority=to,
-                           actor=actor, timestamp=at, reason=check_reason(reason))
+                           actor=actor, timestamp=at, reason=check_reason(reason), sla=sla)
 
-    def change_category(self, to: str, *, actor: Actor, at: datetime, reason: str = "") -> None:
-        """Move the ticket to another (existing, active) category."""
+    def change_category(self, to: str, *, actor: Actor, at: datetime, reason: str = "",
+                        sla: SlaTerms | None = None) -> None:
+        """Move the ticket to another (existing, active) category and its SLA terms."""
         self._check_editable(actor, "change the category")
         if to == self.category:
             return
         self.trigger_event(ev.CategoryChanged, from_category=self.category, to_category=to,
-                           actor=actor, timestamp=at, reason=check_reason(reason))
+                           actor=actor, timestamp=at, reason=check_reason(reason), sla=sla)
 
     def add_message(self, message_id: str, body: str, *, author: Actor, visibility: Visibility,
                     at: datetime, template: str | None = None) -> None:
@@ -202,12 +206,14 @@ class Ticket(TicketState, Aggregate):
                            timestamp=at)
         return True
 
-    def escalate(self, *, actor: Actor, at: datetime, reason: str = "") -> None:
-        """Raise the priority one level (urgent stays urgent) and mark the escalation."""
+    def escalate(self, *, actor: Actor, at: datetime, reason: str = "",
+                 sla: SlaTerms | None = None) -> None:
+        """Raise the priority one level (urgent stays urgent) and mark the escalation;
+        ``sla`` are the terms of the raised priority."""
         self._check_editable(actor, "escalate tickets")
         self.trigger_event(ev.Escalated, from_priority=self.priority,
                            to_priority=self.priority.raised(), actor=actor, timestamp=at,
-                           reason=check_reason(reason))
+                           reason=check_reason(reason), sla=sla)
 
     def delete(self, *, actor: Actor, at: datetime, reason: str = "") -> None:
         """Soft-delete: hidden from queues, history kept."""

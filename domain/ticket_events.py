@@ -11,6 +11,8 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from domain.sla import SlaTerms
+from domain.sla_clock import ResolutionPause
 from domain.ticket_state import Message
 from domain.transitions import REOPENING
 from domain.values import (
@@ -48,6 +50,7 @@ class Opened(Aggregate.Created):
     product_ref: str | None = None
     tags: tuple[str, ...] = ()
     follow_up_of: str | None = None
+    sla: SlaTerms | None = None
 
     def apply(self, aggregate: Any) -> None:
         t = aggregate
@@ -60,6 +63,7 @@ class Opened(Aggregate.Created):
         t.first_response_at = t.resolved_at = t.closed_at = t.waiting_since = None
         t.waiting_seconds, t.reopen_count, t.breached, t.escalation_level = 0.0, 0, [], 0
         t.last_customer_reply_at = None
+        t.sla, t.sla_pause = self.sla, ResolutionPause()
 
 
 class Assigned(TicketEvent):
@@ -106,6 +110,7 @@ class StatusChanged(TicketEvent):
             t.resolved_at = at
         if self.to_status is Status.CLOSED:
             t.closed_at = at
+        t.sla_pause = t.sla_pause.moved(t.sla, self.to_status, at)
         t.status = self.to_status
 
 
@@ -115,9 +120,11 @@ class PriorityChanged(TicketEvent):
     from_priority: Priority
     to_priority: Priority
     reason: str = ""
+    sla: SlaTerms | None = None
 
     def apply(self, aggregate: Any) -> None:
         aggregate.priority = self.to_priority
+        aggregate.sla = self.sla or aggregate.sla
 
 
 class CategoryChanged(TicketEvent):
@@ -126,9 +133,11 @@ class CategoryChanged(TicketEvent):
     from_category: str
     to_category: str
     reason: str = ""
+    sla: SlaTerms | None = None
 
     def apply(self, aggregate: Any) -> None:
         aggregate.category = self.to_category
+        aggregate.sla = self.sla or aggregate.sla
 
 
 class MessageAdded(TicketEvent):
@@ -193,8 +202,11 @@ class Escalated(TicketEvent):
     to_priority: Priority
     reason: str = ""
 
+    sla: SlaTerms | None = None
+
     def apply(self, aggregate: Any) -> None:
         aggregate.priority = self.to_priority
+        aggregate.sla = self.sla or aggregate.sla
         aggregate.escalation_level += 1
 
 

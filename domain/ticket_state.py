@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.sla import SlaTerms
+from domain.sla_clock import ResolutionPause
 from domain.values import (
     Actor,
     Channel,
@@ -62,3 +64,6 @@ class TicketState:
     breached: list[SlaMetric]
     escalation_level: int
     last_customer_reply_at: datetime | None
+    # The SLA the ticket is under, and how long its resolution clock has been paused.
+    sla: SlaTerms | None
+    sla_pause: ResolutionPause
