@@ -33,13 +33,14 @@ def _problems(source: str) -> list[str]:
     except TemplateError as error:
         return [f"does not parse: {error}"]
     problems: list[str] = []
-    for node in tree.find_all(_FORBIDDEN):
-        problems.append(f"{type(node).__name__.lower()} is not allowed in templates")
+    for construct in tree.find_all(_FORBIDDEN):
+        problems.append(f"{type(construct).__name__.lower()} is not allowed in templates")
     assigned = {n.name for n in tree.find_all(nodes.Name) if n.ctx in ("store", "param")}
     # Only ``object.field`` may reach the context: no subscripts of it, no aliases of it,
     # no attributes of its fields (``ticket.number.format`` would leak a method).
     allowed_parents: set[int] = set()
     for node in tree.find_all(nodes.Getattr):
+        assert isinstance(node, nodes.Getattr)
         target = node.node
         if isinstance(target, nodes.Name) and target.name in TEMPLATE_VARIABLES:
             allowed_parents.add(id(target))
