@@ -64,6 +64,7 @@ class HelpdeskBase(Application[UUID]):
         settings = dict(env or {})
         if snapshot_interval:
             settings.setdefault("IS_SNAPSHOTTING_ENABLED", "y")
+        self.saved_listeners: list[Callable[[int], None]] = []
         super().__init__(settings)
 
     def construct_mapper(self) -> Mapper[UUID]:
@@ -97,9 +98,16 @@ class HelpdeskBase(Application[UUID]):
     # -- writing ----------------------------------------------------------------------
 
     def save_all(self, *aggregates: Aggregate | None) -> int:
-        """Save atomically; return the log position of the last event (0 if none)."""
+        """Save atomically; return the log position of the last event (0 if none).
+
+        Listeners in ``saved_listeners`` (in-process followers of the log, such as an
+        embedded projection runner) hear the new position at once."""
         recordings: list[Recording[UUID]] = self.save(*aggregates)
-        return recordings[-1].notification.id if recordings else 0
+        position = recordings[-1].notification.id if recordings else 0
+        if position:
+            for listener in self.saved_listeners:
+                listener(position)
+        return position
 
     def update(self, load: Callable[[], A], command: Callable[[A], Any],
                expected_version: int | None = None) -> Saved[A]:

@@ -1,5 +1,5 @@
-"""The composition root: builds the application (and, as they arrive, projections, broker
-and workers) from settings. Nothing else wires layers together."""
+"""The composition root: builds the application, the read side (and, as they arrive, the
+broker and workers) from settings. Nothing else wires layers together."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from psycopg import sql
 from application.clock import Clock, system_clock
 from application.service import Helpdesk
 from helpdesk.settings import Settings, parse_postgres_url, persistence_env
+from projections.migrate import upgrade
+from projections.read_side import ReadSide
+from projections.store import ReadStore, open_read_store
 
 
 def ensure_postgres_schema(database_url: str) -> None:
@@ -31,3 +34,24 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> Helpde
                    snapshot_interval=settings.snapshot_interval)
     app.ensure_defaults()
     return app
+
+
+def open_store(settings: Settings) -> ReadStore:
+    """The read tables' engines."""
+    return open_read_store(settings.database_url)
+
+
+def migrate(settings: Settings) -> None:
+    """Create or upgrade the event store and the read tables."""
+    build_application(settings).close()
+    store = open_store(settings)
+    try:
+        upgrade(store)
+    finally:
+        store.dispose()
+
+
+def build_read_side(app: Helpdesk, store: ReadStore,
+                    names: list[str] | None = None) -> ReadSide:
+    """The read models over ``store``, following ``app``'s log."""
+    return ReadSide(app, store, names)

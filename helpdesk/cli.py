@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+
+from tqdm import tqdm
 
 from domain.errors import DomainError
 from domain.values import Actor, Role
-from helpdesk.bootstrap import build_application
+from helpdesk.bootstrap import build_application, build_read_side, migrate, open_store
 from helpdesk.settings import Settings, SettingsError
+from projections.analysts import grant_analyst_role
 
 CLI_ACTOR = Actor.system("cli")
+log = logging.getLogger("helpdesk")
 
 
 def _split(value: str) -> list[str]:
@@ -19,9 +26,9 @@ def _split(value: str) -> list[str]:
 
 
 def cmd_migrate(settings: Settings, _: argparse.Namespace) -> int:
-    """Create the event store's tables and the default configuration."""
-    build_application(settings).close()
-    print(f"event store ready at {settings.database_url.split('@')[-1]}")
+    """Create or upgrade the event store, the read tables and the defaults."""
+    migrate(settings)
+    print(f"event store and read tables ready at {settings.database_url.split('@')[-1]}")
     return 0
 
 
@@ -42,13 +49,75 @@ def cmd_agents_create(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_projections_status(settings: Settings, _: argparse.Namespace) -> int:
+    """Print each read model's position and lag."""
+    app, store = build_application(settings), open_store(settings)
+    try:
+        rows = build_read_side(app, store).status()
+    finally:
+        store.dispose()
+        app.close()
+    width = max(len(r.name) for r in rows)
+    print(f"{'read model':<{width}}  {'position':>10}  {'lag':>8}")
+    for row in rows:
+        print(f"{row.name:<{width}}  {row.position:>10}  {row.lag:>8}")
+    return 0
+
+
+def cmd_projections_rebuild(settings: Settings, args: argparse.Namespace) -> int:
+    """Drop, re-create and replay read models, with a progress bar."""
+    app, store = build_application(settings), open_store(settings)
+    try:
+        read_side = build_read_side(app, store)
+        total = app.recorder.max_notification_id() or 0
+        with tqdm(total=total, unit="event", desc="rebuilding", file=sys.stderr) as bar:
+            report = read_side.rebuild(args.names or None, progress=bar.update)
+    finally:
+        store.dispose()
+        app.close()
+    print(f"rebuilt {', '.join(report.names)}: {report.events} events in "
+          f"{report.seconds:.2f}s ({report.events_per_second:,.0f} events/s)")
+    return 0
+
+
+def cmd_project(settings: Settings, _: argparse.Namespace) -> int:
+    """Run the projection runners until SIGTERM or SIGINT."""
+    app, store = build_application(settings), open_store(settings)
+    read_side = build_read_side(app, store).start()
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    log.info("projecting %s", ", ".join(read_side.names))
+    try:
+        while not stopping.wait(0.5):
+            if read_side.runner.error is not None:
+                raise read_side.runner.error
+    finally:
+        read_side.stop()
+        store.dispose()
+        app.close()
+    log.info("projection runners stopped")
+    return 0
+
+
+def cmd_analysts_grant(settings: Settings, args: argparse.Namespace) -> int:
+    """Create or update the read-only analyst role (PostgreSQL)."""
+    store = open_store(settings)
+    try:
+        grant_analyst_role(store, args.role, args.password)
+    finally:
+        store.dispose()
+    print(f"role {args.role} may SELECT the read tables in schema {store.schema}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every sub-command."""
     parser = argparse.ArgumentParser(prog="helpdesk", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    migrate = commands.add_parser("migrate", help="create the event store and defaults")
-    migrate.set_defaults(handler=cmd_migrate)
+    commands.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(handler=cmd_migrate)
+    commands.add_parser("project", help=cmd_project.__doc__).set_defaults(handler=cmd_project)
 
     agents = commands.add_parser("agents", help="manage agent accounts")
     agent_commands = agents.add_subparsers(dest="agents_command", required=True)
@@ -59,19 +128,35 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--skills", default="", help="comma-separated category slugs")
     create.add_argument("--branches", default="", help="comma-separated branches (none = all)")
     create.add_argument("--capacity", type=int, default=20)
-    create.add_argument("--escalation", action="store_true",
-                        help="takes urgent tickets first")
+    create.add_argument("--escalation", action="store_true", help="takes urgent tickets first")
     create.set_defaults(handler=cmd_agents_create)
+
+    projections = commands.add_parser("projections", help="inspect and rebuild read models")
+    projection_commands = projections.add_subparsers(dest="projections_command", required=True)
+    projection_commands.add_parser("status", help=cmd_projections_status.__doc__).set_defaults(
+        handler=cmd_projections_status)
+    rebuild = projection_commands.add_parser("rebuild", help=cmd_projections_rebuild.__doc__)
+    rebuild.add_argument("names", nargs="*", help="read models to rebuild (default: all)")
+    rebuild.set_defaults(handler=cmd_projections_rebuild)
+
+    analysts = commands.add_parser("analysts", help="database access for analysts")
+    analyst_commands = analysts.add_subparsers(dest="analysts_command", required=True)
+    grant = analyst_commands.add_parser("grant", help=cmd_analysts_grant.__doc__)
+    grant.add_argument("role", nargs="?", default="helpdesk_analyst")
+    grant.add_argument("--password", help="lets the role log in")
+    grant.set_defaults(handler=cmd_analysts_grant)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one sub-command; domain and settings errors end with a clear message, code 2."""
+    """Run one sub-command; input and settings errors end with a clear message, code 2."""
     args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
+                        "%(message)s")
     try:
         settings = Settings.from_env()
         return int(args.handler(settings, args))
-    except (DomainError, SettingsError) as error:
+    except (DomainError, SettingsError, KeyError, ValueError) as error:
         print(f"helpdesk: {error}", file=sys.stderr)
         return 2
 

@@ -76,7 +76,9 @@ def postgres_url() -> Iterator[str]:
         conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
     yield f"{POSTGRES_URL}?schema={schema}"
     with psycopg.connect(**connect) as conn:
-        conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+        for name in (schema, f"{schema}_read"):
+            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -1,0 +1,178 @@
+"""``ticket_queue`` (one row per ticket, everything the queue filters and sorts on) and
+``ticket_tags``."""
+
+from __future__ import annotations
+
+from functools import singledispatchmethod
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+
+from domain import ticket_events as ev
+from domain.values import ActorKind, Priority, Status, Visibility
+from projections.read_model import ReadModel
+from projections.sla_columns import (
+    decode_terms,
+    due_of,
+    encode_terms,
+    next_deadline,
+    pause_of,
+)
+from projections.tables import ticket_queue, ticket_tags
+
+Q = ticket_queue.c
+
+
+class QueueReadModel(ReadModel):
+    """What agents see in their queue."""
+
+    name = "ticket_queue"
+    tables = (ticket_queue, ticket_tags)
+
+    def _row(self, event: Any) -> Any:
+        return self.conn.execute(select(ticket_queue).where(
+            Q.ticket_id == str(event.originator_id))).one()
+
+    def _update(self, event: Any, position: int, **values: Any) -> None:
+        self.conn.execute(update(ticket_queue).where(Q.ticket_id == str(event.originator_id))
+                          .values(updated_at=event.timestamp, version=event.originator_version,
+                                  position=position, **values))
+
+    def _with_sla(self, row: Any, **changes: Any) -> dict[str, Any]:
+        """``changes`` plus the SLA columns recomputed from the row as changed."""
+        merged = {**row._asdict(), **changes}
+        terms = decode_terms(merged["sla_terms"])
+        pause = pause_of(_Row(merged))
+        due = due_of(terms, merged["created_at"], pause)
+        return {**changes, **next_deadline(due, Status(merged["status"]),
+                                           merged["first_response_at"])}
+
+    @singledispatchmethod
+    def apply(self, event: Any, position: int) -> None:
+        """Events the queue does not show change nothing."""
+
+    @apply.register
+    def _opened(self, event: ev.Opened, position: int) -> None:
+        terms = event.sla
+        row = {
+            "ticket_id": str(event.originator_id), "number": event.number,
+            "subject": event.subject, "status": Status.OPEN.value,
+            "priority": event.priority.value, "priority_rank": event.priority.rank,
+            "category": event.category, "branch": event.branch,
+            "channel": event.channel.value, "assignee_id": None,
+            "customer_id": event.customer.id, "customer_name": event.customer.name,
+            "customer_email": event.customer.email, "order_ref": event.order_ref,
+            "product_ref": event.product_ref, "tags": " ".join(event.tags),
+            "follow_up_of": event.follow_up_of, "created_at": event.timestamp,
+            "updated_at": event.timestamp, "message_count": 0, "escalation_level": 0,
+            "sla_policy": terms.policy if terms else None, "sla_terms": encode_terms(terms),
+            "sla_paused_minutes": 0.0, "sla_paused_since": None, "sla_breached": False,
+            "deleted": False, "version": event.originator_version, "position": position,
+            "first_response_at": None,
+        }
+        row.update(next_deadline(due_of(terms, event.timestamp, pause_of(_Row(row))),
+                                 Status.OPEN, None))
+        self.conn.execute(insert(ticket_queue).values(**row))
+        if event.tags:
+            self.conn.execute(insert(ticket_tags), [
+                {"ticket_id": row["ticket_id"], "tag": tag} for tag in event.tags])
+
+    @apply.register
+    def _assigned(self, event: ev.Assigned, position: int) -> None:
+        self._update(event, position, assignee_id=event.agent_id)
+
+    @apply.register
+    def _unassigned(self, event: ev.Unassigned, position: int) -> None:
+        self._update(event, position, assignee_id=None)
+
+    @apply.register
+    def _status_changed(self, event: ev.StatusChanged, position: int) -> None:
+        row = self._row(event)
+        terms = decode_terms(row.sla_terms)
+        pause = pause_of(row).moved(terms, event.to_status, event.timestamp)
+        changes: dict[str, Any] = {"status": event.to_status.value,
+                                   "sla_paused_minutes": pause.paused_minutes,
+                                   "sla_paused_since": pause.paused_since}
+        if event.to_status is Status.RESOLVED or (
+            event.to_status is Status.CLOSED and row.resolved_at is None
+        ):
+            changes["resolved_at"] = event.timestamp
+        if event.from_status is Status.RESOLVED and event.to_status in (
+            Status.OPEN, Status.IN_PROGRESS
+        ):
+            changes["resolved_at"] = None
+        if event.to_status is Status.CLOSED:
+            changes["closed_at"] = event.timestamp
+        self._update(event, position, **self._with_sla(row, **changes))
+
+    def _reprioritised(self, event: Any, position: int, priority: Priority,
+                       **extra: Any) -> None:
+        row = self._row(event)
+        changes: dict[str, Any] = {"priority": priority.value, "priority_rank": priority.rank,
+                                   **extra}
+        if event.sla is not None:
+            changes.update(sla_terms=encode_terms(event.sla), sla_policy=event.sla.policy)
+        self._update(event, position, **self._with_sla(row, **changes))
+
+    @apply.register
+    def _priority_changed(self, event: ev.PriorityChanged, position: int) -> None:
+        self._reprioritised(event, position, event.to_priority)
+
+    @apply.register
+    def _escalated(self, event: ev.Escalated, position: int) -> None:
+        level = self._row(event).escalation_level + 1
+        self._reprioritised(event, position, event.to_priority, escalation_level=level)
+
+    @apply.register
+    def _category_changed(self, event: ev.CategoryChanged, position: int) -> None:
+        row = self._row(event)
+        self._reprioritised(event, position, Priority(row.priority),
+                            category=event.to_category)
+
+    @apply.register
+    def _message_added(self, event: ev.MessageAdded, position: int) -> None:
+        row = self._row(event)
+        changes: dict[str, Any] = {"message_count": row.message_count + 1,
+                                   "last_message_at": event.timestamp}
+        kind = event.actor.kind
+        if kind is ActorKind.CUSTOMER:
+            changes["last_customer_reply_at"] = event.timestamp
+        if (kind is ActorKind.AGENT and event.visibility is Visibility.PUBLIC
+                and row.first_response_at is None):
+            changes["first_response_at"] = event.timestamp
+        self._update(event, position, **self._with_sla(row, **changes))
+
+    @apply.register
+    def _tagged(self, event: ev.Tagged, position: int) -> None:
+        row = self._row(event)
+        tags = sorted({*row.tags.split(), *event.tags})
+        self.conn.execute(insert(ticket_tags), [
+            {"ticket_id": row.ticket_id, "tag": tag} for tag in event.tags])
+        self._update(event, position, tags=" ".join(tags))
+
+    @apply.register
+    def _untagged(self, event: ev.Untagged, position: int) -> None:
+        row = self._row(event)
+        tags = [t for t in row.tags.split() if t not in event.tags]
+        self.conn.execute(delete(ticket_tags).where(
+            ticket_tags.c.ticket_id == row.ticket_id, ticket_tags.c.tag.in_(event.tags)))
+        self._update(event, position, tags=" ".join(tags))
+
+    @apply.register
+    def _sla_breached(self, event: ev.SlaBreached, position: int) -> None:
+        self._update(event, position, sla_breached=True)
+
+    @apply.register
+    def _deleted(self, event: ev.Deleted, position: int) -> None:
+        self._update(event, position, deleted=True)
+
+    @apply.register
+    def _follow_up_opened(self, event: ev.FollowUpOpened, position: int) -> None:
+        self._update(event, position)
+
+
+class _Row:
+    """Attribute access over a dict, for helpers that read row-like objects."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)

@@ -1,0 +1,186 @@
+"""Runners follow the notification log and apply events to the read models.
+
+One runner reads the log once, in batches, from the lowest position of its read models,
+and hands each read model the events it has not applied yet, in one unit of work per
+batch (see ``projections.view``). It follows PostgreSQL by LISTEN/NOTIFY and SQLite by
+polling (plus an in-process wake-up when the writer lives in the same process).
+
+Faults: an event that cannot be decoded (say, a type from a newer release) or that a read
+model cannot handle is skipped with a log line; a database error stops the runner loudly,
+and it resumes from its last committed position when started again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from sqlalchemy.exc import DBAPIError
+
+from projections.read_model import ReadModel
+from projections.view import APPLICATION_NAME, PositionMoved
+
+log = logging.getLogger(__name__)
+
+Decoded = tuple[Any | None, int]
+"""An event (None when it could not be decoded) and its notification id."""
+
+
+class Wakeup:
+    """Lets a runner sleep until there may be new events (or a timeout passes)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def notify(self, *_: object) -> None:
+        """New events may have been recorded."""
+        self._event.set()
+
+    def wait(self, timeout: float) -> None:
+        """Sleep up to ``timeout`` seconds unless notified."""
+        self._event.wait(timeout)
+        self._event.clear()
+
+
+class ProjectionRunner:
+    """Keeps a set of read models up to date with one application's notification log."""
+
+    def __init__(self, app: Any, models: Sequence[ReadModel], *, batch_size: int = 500,
+                 poll_interval: float = 0.2, wakeup: Wakeup | None = None) -> None:
+        self.app = app
+        self.models = list(models)
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.wakeup = wakeup or Wakeup()
+        self.positions = {m.name: m.view.max_tracking_id() or 0 for m in self.models}
+        self.error: BaseException | None = None
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._progress = threading.Condition()
+
+    # -- reading the log --------------------------------------------------------------
+
+    def _read(self, after: int) -> list[Decoded]:
+        notifications = self.app.recorder.select_notifications(
+            start=after + 1, limit=self.batch_size)
+        decoded: list[Decoded] = []
+        for notification in notifications:
+            try:
+                decoded.append((self.app.mapper.to_domain_event(notification),
+                                notification.id))
+            except Exception as error:
+                log.warning("skipping notification %s (%s): cannot decode: %s",
+                            notification.id, notification.topic, error)
+                decoded.append((None, notification.id))
+        return decoded
+
+    # -- applying ---------------------------------------------------------------------
+
+    def catch_up(self, until: int | None = None,
+                 on_batch: Callable[[int], None] | None = None) -> int:
+        """Apply every recorded event (up to ``until``); return how many were read."""
+        total = 0
+        while not self._stopping.is_set():
+            start = min(self.positions.values(), default=0)
+            if until is not None and start >= until:
+                break
+            batch = self._read(start)
+            if not batch:
+                break
+            for model in self.models:
+                self._apply_batch(model, batch)
+            total += len(batch)
+            if on_batch:
+                on_batch(len(batch))
+            with self._progress:
+                self._progress.notify_all()
+        return total
+
+    def _apply_batch(self, model: ReadModel, batch: Iterable[Decoded]) -> None:
+        position = self.positions[model.name]
+        todo = [(event, nid) for event, nid in batch if nid > position]
+        if not todo:
+            return
+        try:
+            self._apply(model, position, todo)
+        except PositionMoved as moved:
+            log.info("%s: position moved to %s by another writer", model.name, moved.found)
+            self.positions[model.name] = moved.found
+        except DBAPIError:
+            raise
+        except Exception:
+            self._apply_one_by_one(model, position, todo)
+
+    def _apply(self, model: ReadModel, position: int, todo: list[Decoded]) -> None:
+        with model.view.unit_of_work(position):
+            for event, nid in todo:
+                tracking = Tracking(APPLICATION_NAME, nid)
+                if event is None:
+                    model.view.insert_tracking(tracking)
+                else:
+                    model.process_event(event, tracking)
+        self.positions[model.name] = todo[-1][1]
+
+    def _apply_one_by_one(self, model: ReadModel, position: int, todo: list[Decoded]) -> None:
+        for event, nid in todo:
+            try:
+                self._apply(model, self.positions[model.name], [(event, nid)])
+            except (DBAPIError, PositionMoved):
+                raise
+            except Exception:
+                log.exception("%s: skipping notification %s (%s) it cannot handle",
+                              model.name, nid, type(event).__qualname__)
+                self._apply(model, self.positions[model.name], [(None, nid)])
+
+    # -- running ----------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Follow the log until ``stop()``; a database error ends the loop and is kept in
+        ``error`` (and re-raised)."""
+        try:
+            while not self._stopping.is_set():
+                if not self.catch_up():
+                    self.wakeup.wait(self.poll_interval)
+        except BaseException as error:
+            self.error = error
+            log.exception("projection runner stopped")
+            with self._progress:
+                self._progress.notify_all()
+            raise
+
+    def start(self) -> ProjectionRunner:
+        """Run in a background thread."""
+        self._thread = threading.Thread(target=self._run_quietly, name="projections",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def _run_quietly(self) -> None:
+        with contextlib.suppress(BaseException):  # kept in self.error, and logged
+            self.run()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the batch in progress (committed or rolled back, never half)."""
+        self._stopping.set()
+        self.wakeup.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wait(self, position: int, timeout: float = 5.0) -> bool:
+        """Block until every read model has applied ``position`` (True) or time is up."""
+        deadline = time.monotonic() + timeout
+        self.wakeup.notify()
+        with self._progress:
+            while min(self.positions.values(), default=0) < position:
+                if self.error is not None:
+                    raise RuntimeError("the projection runner stopped") from self.error
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._progress.wait(min(remaining, 0.05))
+        return True

@@ -1,0 +1,52 @@
+"""SLA columns shared by the read models that show due times (queue and SLA)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from domain.sla import SlaTerms
+from domain.sla_clock import ResolutionPause, SlaDue, due_times
+from domain.values import Status
+
+_DONE = frozenset({Status.RESOLVED, Status.CLOSED})
+
+
+def encode_terms(terms: SlaTerms | None) -> str | None:
+    """Terms as compact JSON for a text column."""
+    return None if terms is None else msgspec.json.encode(terms).decode()
+
+
+def decode_terms(text: str | None) -> SlaTerms | None:
+    """Terms back from their JSON column."""
+    return None if text is None else msgspec.json.decode(text, type=SlaTerms)
+
+
+def pause_of(row: Any, prefix: str = "sla_") -> ResolutionPause:
+    """The resolution pause stored in a row's ``<prefix>paused_*`` columns."""
+    return ResolutionPause(getattr(row, f"{prefix}paused_minutes") or 0.0,
+                           getattr(row, f"{prefix}paused_since"))
+
+
+def due_of(terms: SlaTerms | None, opened_at: datetime, pause: ResolutionPause) -> SlaDue | None:
+    """Due times, or None for a ticket under no terms."""
+    return None if terms is None else due_times(terms, opened_at, pause)
+
+
+def next_deadline(due: SlaDue | None, status: Status,
+                  first_response_at: datetime | None) -> dict[str, datetime | None]:
+    """The queue's ``sla_next_due`` and ``sla_next_at_risk``: the earliest clock still
+    running (none once the ticket is resolved or closed)."""
+    if due is None or status in _DONE:
+        return {"sla_next_due": None, "sla_next_at_risk": None}
+    dues: list[tuple[datetime, datetime]] = []
+    if first_response_at is None:
+        dues.append((due.first_response_due, due.first_response_at_risk))
+    if due.resolution_due is not None and due.resolution_at_risk is not None:
+        dues.append((due.resolution_due, due.resolution_at_risk))
+    if not dues:
+        return {"sla_next_due": None, "sla_next_at_risk": None}
+    first = min(dues)
+    return {"sla_next_due": first[0], "sla_next_at_risk": first[1]}
