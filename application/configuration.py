@@ -9,7 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from application.base import HelpdeskBase, Saved
-from application.templating import check_template
+from application.templating import check_template, render
 from application.tokens import hash_token, new_token
 from domain.agent import Agent, AgentCredential
 from domain.calendar import ALWAYS_OPEN, BusinessCalendar
@@ -226,6 +226,18 @@ class ConfigurationCommands(HelpdeskBase):
         return self.update(lambda: self._existing(Template, slug, "template"), command,
                            expected_version)
 
+    def get_template(self, slug: str) -> Template:
+        """The template with this slug."""
+        template: Template = self._existing(Template, slug, "template")
+        return template
+
+    def render_template(self, slug: str, context: dict[str, dict[str, Any]]) -> tuple[str, str]:
+        """Subject and body of an active template rendered in the sandbox."""
+        template = self.get_template(slug)
+        if not template.active:
+            raise InvalidInput.field("template", f"template {slug!r} is not active")
+        return render(template.subject, context), render(template.body, context)
+
     # -- customers --------------------------------------------------------------------
 
     def upsert_customer(self, *, email: str, name: str, phone: str | None = None,
@@ -237,12 +249,12 @@ class ConfigurationCommands(HelpdeskBase):
 
         def load() -> Customer:
             found = self.find(Customer, Customer.create_id(address))
-            return found or Customer.register(address, name, phone, branch)
+            return found or Customer.register(address, name, phone, branch, at=self.clock())
 
         def command(c: Customer) -> None:
-            c.update(name, phone, branch)
+            c.update(name, phone, branch, at=self.clock())
             for order in wanted:
-                c.link_order(order)
+                c.link_order(order, at=self.clock())
 
         return self.update(load, command)
 
@@ -250,4 +262,4 @@ class ConfigurationCommands(HelpdeskBase):
         """Link an order to an existing customer."""
         address = check_email("email", email)
         return self.update(lambda: self._existing(Customer, address, "customer"),
-                           lambda c: c.link_order(order))
+                           lambda c: c.link_order(order, at=self.clock()))

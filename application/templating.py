@@ -75,6 +75,18 @@ def check_template(*, subject: str, body: str) -> None:
         raise InvalidInput(errors)
 
 
+def ticket_context(ticket: Any, *, url: str = "", agent: Any = None) -> dict[str, dict[str, Any]]:
+    """The variables a template sees for ``ticket`` (and the ``agent`` writing, if any)."""
+    return {
+        "ticket": {"number": ticket.number, "subject": ticket.subject,
+                   "status": str(ticket.status), "priority": str(ticket.priority),
+                   "category": ticket.category, "url": url,
+                   "created_at": ticket.created_on.strftime("%Y-%m-%d %H:%M UTC")},
+        "customer": {"name": ticket.customer.name, "email": ticket.customer.email},
+        "agent": {"name": agent.name if agent else "", "email": agent.email if agent else ""},
+    }
+
+
 def render(source: str, context: Mapping[str, Mapping[str, Any]]) -> str:
     """Render ``source`` in the sandbox with ``context`` (``{"ticket": {...}, ...}``)."""
     try:

@@ -12,7 +12,8 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 
 from application.base import SAVE_ATTEMPTS, HelpdeskBase, Saved, pause_before_retry
-from application.tokens import hash_token, new_token
+from application.ticket_changes import KEEP, TicketChanges
+from application.tokens import hash_token, new_token, token_matches
 from domain.agent import Agent
 from domain.category import Category
 from domain.customer import Customer
@@ -123,7 +124,7 @@ class TicketCommands(HelpdeskBase):
             customer = self.find(Customer, Customer.create_id(contact["email"]))
             is_new_customer = customer is None
             if customer is None:
-                customer = Customer.register(contact["email"], contact["name"])
+                customer = Customer.register(contact["email"], contact["name"], at=self.clock())
             opener = actor or Actor.customer(str(customer.id))
             original = self._closed_original(follow_up_of)
             with self._numbering:
@@ -275,6 +276,51 @@ class TicketCommands(HelpdeskBase):
             number, lambda t: t.escalate(actor=actor, at=self.clock(), reason=reason,
                                          sla=self.sla_terms(t.category, t.priority.raised())),
             None)
+
+    def update_ticket(self, number: str, changes: TicketChanges, *, actor: Actor,
+                      expected_version: int | None = None) -> Saved[Ticket]:
+        """Apply several changes at once (category, priority, assignee, tags, then status),
+        all or none, in one save."""
+        if changes.is_empty:
+            raise InvalidInput.field("body", "name at least one field to change")
+        category = (self.active_category(changes.category).slug
+                    if changes.category is not None else None)
+        agent = (self.active_agent(changes.assignee)
+                 if changes.assignee not in (KEEP, None) else None)
+        wanted_tags = None if changes.tags is None else tuple(changes.tags)
+
+        def command(t: Ticket) -> None:
+            now, reason = self.clock(), changes.reason
+            if category is not None:
+                t.change_category(category, actor=actor, at=now, reason=reason,
+                                  sla=self.sla_terms(category, t.priority))
+            if changes.priority is not None:
+                t.change_priority(changes.priority, actor=actor, at=now, reason=reason,
+                                  sla=self.sla_terms(t.category, changes.priority))
+            if agent is not None:
+                if not agent.may_see_branch(t.branch):
+                    raise InvalidInput.field(
+                        "assignee", f"{agent.name} does not work branch {t.branch!r}")
+                t.assign(agent.agent_id, actor=actor, at=now, reason=reason)
+            elif changes.assignee is None:
+                t.unassign(actor=actor, at=now, reason=reason)
+            if wanted_tags is not None:
+                t.untag([x for x in t.tags if x not in wanted_tags], actor=actor, at=now)
+                t.tag(wanted_tags, actor=actor, at=now)
+            if changes.status is not None and changes.status is not t.status:
+                t.change_status(changes.status, actor=actor, at=now, reason=reason)
+
+        return self._change(number, command, expected_version)
+
+    def authenticate_customer(self, number: str, token: str) -> Ticket | None:
+        """The ticket this access token opens, or None (never says whether it exists)."""
+        try:
+            ticket = self.get_ticket(number)
+        except (NotFound, InvalidInput):
+            return None
+        if ticket.deleted or not token_matches(token, ticket.access_token_hash):
+            return None
+        return ticket
 
     def delete(self, number: str, *, actor: Actor, reason: str = "",
                expected_version: int | None = None) -> Saved[Ticket]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -23,6 +23,8 @@ from domain.rules import (
 )
 
 PRODUCTS_PER_ORDER_MAX = 100
+TOTAL_LIMIT = Decimal(10) ** 14
+TOTAL_DECIMALS = 4
 ORDERS_PER_CUSTOMER_MAX = 10_000
 
 
@@ -47,8 +49,11 @@ def check_order(order: Order) -> Order:
             errors["orders.number"] = "must not be empty"
     except InvalidInput as error:
         errors.update(error.errors)
-    if not isinstance(order.total, Decimal) or not order.total.is_finite() or order.total < 0:
-        errors["orders.total"] = "must be a non-negative amount"
+    if (not isinstance(order.total, Decimal) or not order.total.is_finite()
+            or not 0 <= order.total < TOTAL_LIMIT
+            or order.total.as_tuple().exponent < -TOTAL_DECIMALS):  # type: ignore[operator]
+        errors["orders.total"] = (f"must be an amount from 0 to below {TOTAL_LIMIT:,} with at "
+                                  f"most {TOTAL_DECIMALS} decimals")
     if not (isinstance(order.currency, str) and len(order.currency) == 3
             and order.currency.isalpha() and order.currency.isupper()):
         errors["orders.currency"] = "must be a three-letter ISO 4217 code such as EUR"
@@ -125,27 +130,28 @@ class Customer(CustomerState, Aggregate):
 
     @classmethod
     def register(cls, email: str, name: str, phone: str | None = None,
-                 branch: str | None = None) -> Customer:
+                 branch: str | None = None, *, at: datetime | None = None) -> Customer:
         """Make a customer known."""
         name_, phone_, branch_ = _check_contact(name, phone, branch)
         return cls._create(CustomerRegistered, email=check_email("email", email), name=name_,
-                           phone=phone_, branch=branch_)
+                           phone=phone_, branch=branch_, timestamp=at)
 
-    def update(self, name: str, phone: str | None, branch: str | None) -> None:
+    def update(self, name: str, phone: str | None, branch: str | None, *,
+               at: datetime | None = None) -> None:
         """Change contact details; no event when nothing changes."""
         contact = _check_contact(name, phone, branch)
         if contact != (self.name, self.phone, self.branch):
             self.trigger_event(CustomerUpdated, name=contact[0], phone=contact[1],
-                               branch=contact[2])
+                               branch=contact[2], timestamp=at)
 
-    def link_order(self, order: Order) -> None:
+    def link_order(self, order: Order, *, at: datetime | None = None) -> None:
         """Link (or refresh) an order; no event when it is already linked as given."""
         clean = check_order(order)
         if clean in self.orders:
             return
         if self.find_order(clean.number) is None and len(self.orders) >= ORDERS_PER_CUSTOMER_MAX:
             raise InvalidInput.field("orders", f"at most {ORDERS_PER_CUSTOMER_MAX} orders")
-        self.trigger_event(OrderLinked, order=clean)
+        self.trigger_event(OrderLinked, order=clean, timestamp=at)
 
     def find_order(self, number: str) -> Order | None:
         """The linked order with this number, if any."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -12,6 +12,8 @@ from domain.sla_clock import ResolutionPause, SlaDue, due_times
 from domain.values import Status
 
 _DONE = frozenset({Status.RESOLVED, Status.CLOSED})
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+"""Sorts after every real due time."""
 
 
 def encode_terms(terms: SlaTerms | None) -> str | None:
@@ -37,16 +39,18 @@ def due_of(terms: SlaTerms | None, opened_at: datetime, pause: ResolutionPause) 
 
 def next_deadline(due: SlaDue | None, status: Status,
                   first_response_at: datetime | None) -> dict[str, datetime | None]:
-    """The queue's ``sla_next_due`` and ``sla_next_at_risk``: the earliest clock still
-    running (none once the ticket is resolved or closed)."""
+    """The queue's ``sla_next_due``, ``sla_next_at_risk`` and ``sla_order``: the earliest
+    clock still running (none once the ticket is resolved or closed)."""
+    none: dict[str, datetime | None] = {"sla_next_due": None, "sla_next_at_risk": None,
+                                        "sla_order": NO_DEADLINE}
     if due is None or status in _DONE:
-        return {"sla_next_due": None, "sla_next_at_risk": None}
+        return none
     dues: list[tuple[datetime, datetime]] = []
     if first_response_at is None:
         dues.append((due.first_response_due, due.first_response_at_risk))
     if due.resolution_due is not None and due.resolution_at_risk is not None:
         dues.append((due.resolution_due, due.resolution_at_risk))
     if not dues:
-        return {"sla_next_due": None, "sla_next_at_risk": None}
+        return none
     first = min(dues)
-    return {"sla_next_due": first[0], "sla_next_at_risk": first[1]}
+    return {"sla_next_due": first[0], "sla_next_at_risk": first[1], "sla_order": first[0]}

@@ -90,12 +90,16 @@ class TicketMachine(RuleBasedStateMachine):
 
     @rule(agent=st.sampled_from(["a-1", "a-2"]), kind=actor_kinds)
     def assign(self, agent: str, kind: ActorKind) -> None:
-        current = self.ticket.status
+        current, before = self.ticket.status, self.ticket.assignee
         editable = not self.ticket.deleted and current is not Status.CLOSED
         self._attempt(lambda: self.ticket.assign(agent, actor=ACTORS[kind], at=self._now()),
                       editable and kind is not ActorKind.CUSTOMER)
-        if editable and kind is not ActorKind.CUSTOMER and current is Status.OPEN:
-            assert self.ticket.status is Status.IN_PROGRESS
+        if editable and kind is not ActorKind.CUSTOMER:
+            assert self.ticket.assignee == agent
+            # a new assignee starts work on an open ticket; re-assigning the same one is a
+            # no-op
+            moved = current is Status.OPEN and before != agent
+            assert self.ticket.status is (Status.IN_PROGRESS if moved else current)
 
     @rule()
     def unassign(self) -> None:

@@ -1,0 +1,58 @@
+"""The Litestar application: controllers, problem documents, limits, OpenAPI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.response_cache import ResponseCacheConfig
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
+
+from api.controllers.health import HealthController
+from api.controllers.portal import PortalController
+from api.controllers.tickets import TicketController
+from api.metrics import metrics_middleware
+from api.problems import EXCEPTION_HANDLERS
+from api.services import Services
+
+CONTROLLERS: list[Any] = [HealthController, PortalController, TicketController]
+
+
+def _rate_limited(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.route_handler.opt.get("rate_limited"))
+
+
+def create_app(services: Services, *, extra_controllers: list[Any] | None = None,
+               rate_limit_store: Store | None = None, debug: bool = False) -> Litestar:
+    """The HTTP application over ``services``."""
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", services.settings.portal_rate_limit_per_minute),
+        check_throttle_handler=_rate_limited, store="rate_limit")
+    openapi = OpenAPIConfig(
+        title="helpdesk", version="1.0.0", path="/schema",
+        description="An event-sourced help desk. Errors are RFC 9457 problem documents.",
+        render_plugins=[SwaggerRenderPlugin()],
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer",
+                                     description="an agent's API token"),
+            "accessToken": SecurityScheme(type="http", scheme="bearer",
+                                          description="a ticket's access token"),
+        }))
+    return Litestar(
+        route_handlers=[*CONTROLLERS, *(extra_controllers or [])],
+        dependencies={"services": Provide(lambda: services, use_cache=True,
+                                          sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[metrics_middleware, rate_limit.middleware],
+        stores={"rate_limit": rate_limit_store or MemoryStore()},
+        request_max_body_size=services.settings.max_body_bytes,
+        openapi_config=openapi,
+        response_cache_config=ResponseCacheConfig(),
+        debug=debug,
+    )

@@ -1,0 +1,55 @@
+"""Who is calling: agents by bearer API token, customers by a ticket's access token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+
+from api.services import Services
+from domain.values import Actor, Role
+
+
+@dataclass(frozen=True)
+class AgentPrincipal:
+    """An authenticated agent account."""
+
+    id: str
+    name: str
+    email: str
+    role: Role
+    branches: tuple[str, ...]
+
+    @property
+    def actor(self) -> Actor:
+        """The actor recorded in events this agent causes."""
+        return Actor.agent(self.id)
+
+    def require(self, *roles: Role) -> None:
+        """Refuse (403) unless the agent has one of ``roles``."""
+        if self.role not in roles:
+            allowed = ", ".join(r.value for r in roles)
+            raise PermissionDeniedException(f"this needs one of the roles: {allowed}")
+
+    def may_see_branch(self, branch: str | None) -> bool:
+        """Agents with no branches see all; others their own and branch-less tickets."""
+        return not self.branches or branch is None or branch in self.branches
+
+
+def bearer_token(request: Request[object, object, object]) -> str:
+    """The token of an ``Authorization: Bearer ...`` header; 401 without one."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token or len(token) > 200:
+        raise NotAuthorizedException("send an 'Authorization: Bearer <token>' header")
+    return token
+
+
+def current_agent(request: Request[object, object, object], services: Services) -> AgentPrincipal:
+    """Dependency: the agent behind the bearer token (401 when none or revoked)."""
+    agent = services.helpdesk.authenticate_agent(bearer_token(request))
+    if agent is None:
+        raise NotAuthorizedException("the token is not valid (revoked, rotated or unknown)")
+    return AgentPrincipal(agent.agent_id, agent.name, agent.email, agent.role, agent.branches)

@@ -1,0 +1,31 @@
+"""What the HTTP layer needs from the rest of the system, handed over by the composition
+root (so the API never builds infrastructure itself)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from application.service import Helpdesk
+from projections.read_side import ReadSide
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Limits and links of the HTTP API."""
+
+    public_url: str = "http://127.0.0.1:8000"
+    max_body_bytes: int = 64 * 1024
+    portal_rate_limit_per_minute: int = 20
+    min_position_timeout: float = 2.0
+    max_projection_lag: int = 1_000
+
+
+@dataclass
+class Services:
+    """The write side, the read side, and health probes of optional parts (the broker)."""
+
+    helpdesk: Helpdesk
+    read: ReadSide
+    settings: ApiSettings = field(default_factory=ApiSettings)
+    probes: dict[str, Callable[[], None]] = field(default_factory=dict)
