@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 
 from api.services import Services
@@ -47,9 +48,14 @@ def bearer_token(request: Request[object, object, object]) -> str:
     return token
 
 
-def current_agent(request: Request[object, object, object], services: Services) -> AgentPrincipal:
+def current_agent(request: Request[object, object, object],
+                  services: NamedDependency[Services]) -> AgentPrincipal:
     """Dependency: the agent behind the bearer token (401 when none or revoked)."""
     agent = services.helpdesk.authenticate_agent(bearer_token(request))
     if agent is None:
         raise NotAuthorizedException("the token is not valid (revoked, rotated or unknown)")
     return AgentPrincipal(agent.agent_id, agent.name, agent.email, agent.role, agent.branches)
+
+
+AgentDep = NamedDependency[AgentPrincipal]
+"""A handler parameter that receives the authenticated agent."""

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from litestar.di import NamedDependency
+
 from application.service import Helpdesk
 from projections.read_side import ReadSide
 
@@ -29,3 +31,7 @@ class Services:
     read: ReadSide
     settings: ApiSettings = field(default_factory=ApiSettings)
     probes: dict[str, Callable[[], None]] = field(default_factory=dict)
+
+
+ServicesDep = NamedDependency[Services]
+"""A handler parameter that receives the services."""

@@ -131,22 +131,22 @@ class TicketCommands(HelpdeskBase):
                 now = self.clock()
                 sequence = self._sequence(now.year)
                 number = sequence.allocate()[0]
-                ticket = Ticket.open(
-                    number=number, subject=subject, description=description,
-                    customer=CustomerRef(str(customer.id), customer.name, customer.email),
-                    channel=channel, category=chosen.slug,
-                    priority=chosen_priority, actor=opener, sla=sla,
-                    access_token_hash=hash_token(token), at=now,
-                    branch=branch or customer.branch, order_ref=order_ref,
-                    product_ref=product_ref, tags=tags,
-                    follow_up_of=original.number if original else None,
-                )
-                if agent is not None:
-                    ticket.assign(agent.agent_id, actor=opener, at=now,
-                                  reason="assigned when the ticket was opened")
-                if original is not None:
-                    original.link_follow_up(number, actor=opener, at=now)
                 try:
+                    ticket = Ticket.open(
+                        number=number, subject=subject, description=description,
+                        customer=CustomerRef(str(customer.id), customer.name, customer.email),
+                        channel=channel, category=chosen.slug,
+                        priority=chosen_priority, actor=opener, sla=sla,
+                        access_token_hash=hash_token(token), at=now,
+                        branch=branch or customer.branch, order_ref=order_ref,
+                        product_ref=product_ref, tags=tags,
+                        follow_up_of=original.number if original else None,
+                    )
+                    if agent is not None:
+                        ticket.assign(agent.agent_id, actor=opener, at=now,
+                                      reason="assigned when the ticket was opened")
+                    if original is not None:
+                        original.link_follow_up(number, actor=opener, at=now)
                     position = self.save_all(sequence, customer if is_new_customer else None,
                                              original, ticket)
                 except IntegrityError:
@@ -154,6 +154,11 @@ class TicketCommands(HelpdeskBase):
                     # changed the original ticket: reload and try again.
                     self._sequences.pop(now.year, None)
                     continue
+                except BaseException:
+                    # Refused input (or a failed save): the number was not used, so the
+                    # cached sequence must forget it was taken.
+                    self._sequences.pop(now.year, None)
+                    raise
             return OpenedTicket(ticket, token, position)
         raise Conflict("too many tickets opened at once; try again")
 

@@ -15,20 +15,14 @@ from functools import singledispatchmethod
 from typing import Any
 
 import msgspec
-from sqlalchemy import Column, String, Table, insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from domain.category import CategoryConfigured, CategoryCreated
 from domain.sla import SlaPolicyCreated, SlaPolicyDefined
 from domain.template import TemplateCreated, TemplateWritten
 from projections.read_model import ReadModel
-from projections.tables import categories, metadata, sla_policies, templates
+from projections.tables import categories, config_ids, sla_policies, templates
 
-config_ids = Table(
-    "config_ids", metadata,
-    Column("aggregate_id", String(36), primary_key=True),
-    Column("kind", String(20), nullable=False),
-    Column("slug", String(48), nullable=False),
-)
 """The slug of every category, SLA policy and template (owned by ``configuration``)."""
 
 I = config_ids.c  # noqa: E741 - the table's column collection, like ``Q`` in the queue

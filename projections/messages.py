@@ -10,17 +10,12 @@ from __future__ import annotations
 from functools import singledispatchmethod
 from typing import Any
 
-from sqlalchemy import Column, String, Table, insert, select
+from sqlalchemy import insert, select
 
 from domain import ticket_events as ev
 from projections.read_model import ReadModel
-from projections.tables import metadata, ticket_messages
+from projections.tables import message_tickets, ticket_messages
 
-message_tickets = Table(
-    "message_tickets", metadata,
-    Column("ticket_id", String(36), primary_key=True),
-    Column("number", String(20), nullable=False),
-)
 """The number of every ticket, for the rows of its messages (owned by ``ticket_messages``)."""
 
 T = message_tickets.c

@@ -29,13 +29,15 @@ def upgrade(store: ReadStore, revision: str = "head") -> None:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{store.schema}"'))
         config = alembic_config()
         config.attributes["connection"] = conn
+        config.attributes["schema"] = store.schema
         command.upgrade(config, revision)
 
 
 def current_revision(store: ReadStore) -> str | None:
     """The revision the read tables are at (None before the first migration)."""
     with store.reader.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        context = MigrationContext.configure(conn, opts={"version_table_schema": store.schema})
+        return context.get_current_revision()
 
 
 def head_revision() -> str | None:

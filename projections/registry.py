@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from projections.configuration import ConfigurationReadModel
+from projections.customers import CustomersReadModel
+from projections.daily_stats import DailyStatsReadModel
+from projections.messages import MessagesReadModel
+from projections.metrics import MetricsReadModel
+from projections.notifications import NotificationsReadModel
 from projections.queue import QueueReadModel
 from projections.read_model import ReadModel
+from projections.sla import SlaReadModel
 from projections.store import ReadStore
 from projections.view import SqlView
+from projections.workload import WorkloadReadModel
 
-READ_MODELS: tuple[type[ReadModel], ...] = (QueueReadModel,)
+READ_MODELS: tuple[type[ReadModel], ...] = (
+    ConfigurationReadModel,
+    CustomersReadModel,
+    QueueReadModel,
+    MessagesReadModel,
+    SlaReadModel,
+    MetricsReadModel,
+    DailyStatsReadModel,
+    WorkloadReadModel,
+    NotificationsReadModel,
+)
 
 
 def build_read_models(store: ReadStore, names: list[str] | None = None) -> list[ReadModel]:

@@ -3,12 +3,12 @@ PostgreSQL (``read`` unless the URL says ``read_schema=...``)."""
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import StaticPool
 
 
 @dataclass(frozen=True)
@@ -44,10 +44,10 @@ def read_schema_for(database_url: str) -> str:
 def open_read_store(database_url: str, *, pool_size: int = 5) -> ReadStore:
     """Engines for the read tables of the help desk at ``database_url``."""
     if database_url == "memory://":
-        engine = create_engine("sqlite://", poolclass=StaticPool,
-                               connect_args={"check_same_thread": False})
-        _use_immediate_transactions(engine)
-        return ReadStore(engine, engine, None)
+        # Events kept in memory still get real read tables: a throw-away SQLite file, so
+        # readers and the runner use separate connections as they do in production.
+        directory = tempfile.mkdtemp(prefix="helpdesk-read-")
+        database_url = f"sqlite:///{directory}/read.sqlite3"
     if database_url.startswith("sqlite:///"):
         path = database_url.removeprefix("sqlite:///")
         writer = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})

@@ -40,13 +40,14 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_bind_param(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        utc = value.astimezone(UTC)
+        utc: datetime = value.astimezone(UTC)
         return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 Timestamp = UtcDateTime()
@@ -326,4 +327,26 @@ templates = Table(
     Column("active", Boolean, nullable=False),
     Column("version", Integer, nullable=False),
     Column("updated_at", Timestamp, nullable=False),
+)
+
+# Bookkeeping tables of single read models (events that lack a key the rows need).
+
+message_tickets = Table(
+    "message_tickets", metadata,
+    Column("ticket_id", String(36), primary_key=True),
+    Column("number", String(20), nullable=False),
+)
+
+config_ids = Table(
+    "config_ids", metadata,
+    Column("aggregate_id", String(36), primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("slug", String(48), nullable=False),
+)
+
+workload_agents = Table(
+    "workload_agents", metadata,
+    Column("agent_id", String(36), primary_key=True),
+    Column("email", String(254), nullable=False),
+    Column("created_at", Timestamp, nullable=False),
 )

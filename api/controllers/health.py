@@ -8,7 +8,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from api.metrics import PROJECTION_LAG, REGISTRY
-from api.services import Services
+from api.services import ServicesDep
 
 
 class HealthController(Controller):
@@ -23,7 +23,7 @@ class HealthController(Controller):
         return {"status": "ok"}
 
     @get("/readyz", operation_id="ready", sync_to_thread=True)
-    def ready(self, services: Services) -> Response[dict[str, object]]:
+    def ready(self, services: ServicesDep) -> Response[dict[str, object]]:
         """Ready when the database answers, the broker (if any) answers and the read
         models are not too far behind."""
         checks: dict[str, str] = {}
@@ -53,7 +53,7 @@ class HealthController(Controller):
                         status_code=HTTP_200_OK if ready else HTTP_503_SERVICE_UNAVAILABLE)
 
     @get("/metrics", operation_id="metrics", sync_to_thread=True, include_in_schema=False)
-    def metrics(self, services: Services) -> Response[bytes]:
+    def metrics(self, services: ServicesDep) -> Response[bytes]:
         """Prometheus text format."""
         try:
             for status in services.read.status():

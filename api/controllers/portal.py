@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, PathParameter
 
 from api.auth import bearer_token
 from api.params import etag
@@ -18,15 +18,15 @@ from api.schemas.tickets import (
     PortalTicketIn,
     PortalTicketOut,
 )
-from api.services import Services
+from api.services import ServicesDep
 from domain.errors import NotFound
 from domain.ticket import Ticket
 from domain.values import Actor, Channel, Visibility
 
-Number = Annotated[str, Parameter(max_length=32)]
+Number = Annotated[str, PathParameter(max_length=32)]
 
 
-def customer_ticket(services: Services, request: Request[object, object, object],
+def customer_ticket(services: ServicesDep, request: Request[object, object, object],
                     number: str) -> Ticket:
     """The ticket this request's access token opens; 404 for any mismatch, so a token
     never reveals whether another ticket exists."""
@@ -36,7 +36,7 @@ def customer_ticket(services: Services, request: Request[object, object, object]
     return ticket
 
 
-def created(services: Services, path: str, ticket: Ticket, token: str,
+def created(services: ServicesDep, path: str, ticket: Ticket, token: str,
             position: int) -> Response[PortalCreatedOut]:
     """The 201 answer for a new ticket, with its private link."""
     url = f"{services.settings.public_url}/portal/tickets/{ticket.number}#token={token}"
@@ -55,7 +55,8 @@ class PortalController(Controller):
 
     @post("/", operation_id="portalCreateTicket", sync_to_thread=True,
           opt={"rate_limited": True})
-    def open_ticket(self, services: Services, data: PortalTicketIn) -> Response[PortalCreatedOut]:
+    def open_ticket(self, services: ServicesDep,
+                    data: JSONBody[PortalTicketIn]) -> Response[PortalCreatedOut]:
         """Open a ticket; the access token in the answer is shown only this once."""
         opened = services.helpdesk.open_ticket(
             subject=data.subject, description=data.description, customer_name=data.name,
@@ -66,7 +67,7 @@ class PortalController(Controller):
 
     @get("/{number:str}", operation_id="portalGetTicket", sync_to_thread=True,
          security=[{"accessToken": []}])
-    def show_ticket(self, services: Services, request: Request[object, object, object],
+    def show_ticket(self, services: ServicesDep, request: Request[object, object, object],
             number: Number) -> Response[PortalTicketOut]:
         """The ticket with its public messages."""
         ticket = customer_ticket(services, request, number)
@@ -74,8 +75,8 @@ class PortalController(Controller):
 
     @post("/{number:str}/messages", operation_id="portalReply", sync_to_thread=True,
           security=[{"accessToken": []}])
-    def reply(self, services: Services, request: Request[object, object, object],
-              number: Number, data: PortalMessageIn) -> Response[PortalTicketOut]:
+    def reply(self, services: ServicesDep, request: Request[object, object, object],
+              number: Number, data: JSONBody[PortalMessageIn]) -> Response[PortalTicketOut]:
         """Reply; a reply reopens a resolved or waiting ticket, and a closed ticket refuses
         it (409) and offers a follow-up ticket instead."""
         ticket = customer_ticket(services, request, number)
@@ -87,8 +88,8 @@ class PortalController(Controller):
 
     @post("/{number:str}/follow-ups", operation_id="portalOpenFollowUp", sync_to_thread=True,
           security=[{"accessToken": []}])
-    def follow_up(self, services: Services, request: Request[object, object, object],
-                  number: Number, data: FollowUpIn) -> Response[PortalCreatedOut]:
+    def follow_up(self, services: ServicesDep, request: Request[object, object, object],
+                  number: Number, data: JSONBody[FollowUpIn]) -> Response[PortalCreatedOut]:
         """Open a new ticket linked to this closed one (its own access token is returned)."""
         ticket = customer_ticket(services, request, number)
         opened = services.helpdesk.open_follow_up(

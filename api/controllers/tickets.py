@@ -8,13 +8,13 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
 
-from api.auth import AgentPrincipal, current_agent
+from api.auth import AgentDep, AgentPrincipal, current_agent
 from api.params import etag, expected_version, wait_for_position
 from api.presenters import message_out, ticket_out, ticket_summary
 from api.schemas.tickets import MessageIn, MessageOut, TicketIn, TicketList, TicketOut, TicketPatch
-from api.services import Services
+from api.services import Services, ServicesDep
 from application.templating import ticket_context
 from application.ticket_changes import KEEP, TicketChanges
 from domain.errors import InvalidInput, NotFound
@@ -23,7 +23,9 @@ from domain.values import Priority, Role, Status
 from projections.queries.tickets import SORTS, TicketFilter, list_tickets
 
 WRITERS = (Role.AGENT, Role.ADMIN)
-IfMatch = Annotated[str | None, Parameter(header="If-Match", required=False, max_length=40)]
+Number = Annotated[str, PathParameter(max_length=32)]
+IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False,
+                                                max_length=40)]
 
 
 def visible_ticket(services: Services, agent: AgentPrincipal, number: str) -> Ticket:
@@ -45,26 +47,26 @@ class TicketController(Controller):
     security = [{"bearer": []}]
 
     @get("/", operation_id="listTickets", sync_to_thread=True)
-    def list(
+    def list_tickets(
         self,
-        services: Services,
-        agent: AgentPrincipal,
-        status: list[Status] | None = None,
-        priority: list[Priority] | None = None,
-        category: list[Annotated[str, Parameter(max_length=48)]] | None = None,
-        assignee: Annotated[str | None, Parameter(max_length=40,
+        services: ServicesDep,
+        agent: AgentDep,
+        status: FromQuery[list[Status] | None] = None,
+        priority: FromQuery[list[Priority] | None] = None,
+        category: Annotated[list[str] | None, QueryParameter(max_items=10)] = None,
+        assignee: Annotated[str | None, QueryParameter(max_length=40,
                             description="an agent id, 'me' or 'none'")] = None,
-        branch: Annotated[str | None, Parameter(max_length=64)] = None,
-        tag: Annotated[str | None, Parameter(max_length=40)] = None,
-        sla: Literal["at_risk", "breached"] | None = None,
-        q: Annotated[str | None, Parameter(max_length=200)] = None,
-        created_from: datetime | None = None,
-        created_to: datetime | None = None,
-        sort: Literal["priority", "sla_due", "-created_at", "created_at",
-                      "-updated_at"] = "priority",
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 50,
-        cursor: Annotated[str | None, Parameter(max_length=512)] = None,
-        min_position: Annotated[int | None, Parameter(ge=0)] = None,
+        branch: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        sla: FromQuery[Literal["at_risk", "breached"] | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        created_from: FromQuery[datetime | None] = None,
+        created_to: FromQuery[datetime | None] = None,
+        sort: FromQuery[Literal["priority", "sla_due", "-created_at", "created_at",
+                                "-updated_at"]] = "priority",
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
+        cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
+        min_position: Annotated[int | None, QueryParameter(ge=0)] = None,
     ) -> TicketList:
         """The queue: filters, sort (default priority then SLA due), counts by status."""
         assert sort in SORTS
@@ -83,8 +85,8 @@ class TicketController(Controller):
                           page.counts)
 
     @post("/", operation_id="createTicket", sync_to_thread=True)
-    def create_ticket(self, services: Services, agent: AgentPrincipal,
-               data: TicketIn) -> Response[TicketOut]:
+    def create_ticket(self, services: ServicesDep, agent: AgentDep,
+               data: JSONBody[TicketIn]) -> Response[TicketOut]:
         """Open a ticket for a customer; without ``assignee`` the router assigns it."""
         agent.require(*WRITERS)
         opened = services.helpdesk.open_ticket(
@@ -99,16 +101,16 @@ class TicketController(Controller):
             **etag(ticket.version), "Location": f"{self.path}/{ticket.number}"})
 
     @get("/{number:str}", operation_id="getTicket", sync_to_thread=True)
-    def get_ticket(self, services: Services, agent: AgentPrincipal,
-            number: Annotated[str, Parameter(max_length=32)]) -> Response[TicketOut]:
+    def get_ticket(self, services: ServicesDep, agent: AgentDep,
+            number: Number) -> Response[TicketOut]:
         """A ticket with its conversation (internal notes included), SLA and metrics."""
         ticket = visible_ticket(services, agent, number)
         return Response(ticket_out(ticket, services.helpdesk.clock()),
                         headers=etag(ticket.version))
 
     @patch("/{number:str}", operation_id="updateTicket", sync_to_thread=True)
-    def update_ticket(self, services: Services, agent: AgentPrincipal,
-               number: Annotated[str, Parameter(max_length=32)], data: TicketPatch,
+    def update_ticket(self, services: ServicesDep, agent: AgentDep,
+               number: Number, data: JSONBody[TicketPatch],
                if_match: IfMatch = None) -> Response[TicketOut]:
         """Change status, priority, category, assignee and/or tags at once."""
         agent.require(*WRITERS)
@@ -130,8 +132,8 @@ class TicketController(Controller):
 
     @delete("/{number:str}", operation_id="deleteTicket", status_code=200,
             sync_to_thread=True)
-    def remove(self, services: Services, agent: AgentPrincipal,
-               number: Annotated[str, Parameter(max_length=32)],
+    def remove(self, services: ServicesDep, agent: AgentDep,
+               number: Number,
                if_match: IfMatch = None) -> Response[TicketOut]:
         """Soft-delete (admins): hidden from queues, history kept."""
         agent.require(Role.ADMIN)
@@ -141,14 +143,14 @@ class TicketController(Controller):
                         headers=etag(saved.version))
 
     @get("/{number:str}/messages", operation_id="listTicketMessages", sync_to_thread=True)
-    def messages(self, services: Services, agent: AgentPrincipal,
-                 number: Annotated[str, Parameter(max_length=32)]) -> list[MessageOut]:
+    def messages(self, services: ServicesDep, agent: AgentDep,
+                 number: Number) -> list[MessageOut]:
         """The conversation, internal notes included, oldest first."""
         return [message_out(m) for m in visible_ticket(services, agent, number).messages]
 
     @post("/{number:str}/messages", operation_id="addTicketMessage", sync_to_thread=True)
-    def add_message(self, services: Services, agent: AgentPrincipal,
-                    number: Annotated[str, Parameter(max_length=32)], data: MessageIn,
+    def add_message(self, services: ServicesDep, agent: AgentDep,
+                    number: Number, data: JSONBody[MessageIn],
                     if_match: IfMatch = None) -> Response[TicketOut]:
         """Reply publicly or add an internal note, optionally from a template."""
         agent.require(*WRITERS)

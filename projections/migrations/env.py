@@ -10,6 +10,7 @@ from projections.tables import metadata
 connection = context.config.attributes["connection"]
 context.configure(
     connection=connection,
+    version_table_schema=context.config.attributes.get("schema"),
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,

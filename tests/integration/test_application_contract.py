@@ -187,3 +187,10 @@ def test_long_histories_load_from_snapshots(app):
     assert app.get_ticket(number, version=7).messages[-1].body == "note 5"
     opened_events = [e for e in app.events.get(ticket.id) if isinstance(e, Opened)]
     assert len(opened_events) == 1
+
+
+def test_a_refused_opening_does_not_use_up_a_number(app):
+    open_ticket(app)
+    with pytest.raises(InvalidInput):
+        open_ticket(app, subject="x" * 500)
+    assert open_ticket(app).ticket.number == "TKT-2026-000002"

@@ -1,8 +1,8 @@
-"""read models
+"""The read models: every table analysts query, plus the runners' positions.
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 14:41:17.047407
+Create Date: 2026-11-26 14:51:31.675987
 """
 
 from __future__ import annotations
@@ -48,11 +48,17 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('slug')
     )
+    op.create_table('config_ids',
+    sa.Column('aggregate_id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('slug', sa.String(length=48), nullable=False),
+    sa.PrimaryKeyConstraint('aggregate_id')
+    )
     op.create_table('customer_orders',
     sa.Column('customer_id', sa.String(length=36), nullable=False),
     sa.Column('number', sa.String(length=64), nullable=False),
     sa.Column('placed_on', sa.Date(), nullable=False),
-    sa.Column('total', sa.Numeric(precision=14, scale=2), nullable=False),
+    sa.Column('total', sa.Numeric(precision=18, scale=4), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('products', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('customer_id', 'number')
@@ -94,13 +100,18 @@ def upgrade() -> None:
     sa.Column('breached', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'category', 'priority', 'branch')
     )
+    op.create_table('message_tickets',
+    sa.Column('ticket_id', sa.String(length=36), nullable=False),
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.PrimaryKeyConstraint('ticket_id')
+    )
     op.create_table('notifications',
     sa.Column('notification_id', sa.String(length=36), nullable=False),
     sa.Column('cause_event_id', sa.String(length=80), nullable=False),
     sa.Column('recipient', sa.String(length=254), nullable=False),
-    sa.Column('recipient_kind', sa.String(length=10), nullable=False),
-    sa.Column('channel', sa.String(length=10), nullable=False),
-    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('recipient_kind', sa.String(length=20), nullable=False),
+    sa.Column('channel', sa.String(length=20), nullable=False),
+    sa.Column('kind', sa.String(length=60), nullable=False),
     sa.Column('ticket_number', sa.String(length=20), nullable=True),
     sa.Column('subject', sa.String(length=300), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
@@ -147,7 +158,7 @@ def upgrade() -> None:
     sa.Column('ticket_id', sa.String(length=36), nullable=False),
     sa.Column('number', sa.String(length=20), nullable=False),
     sa.Column('author_kind', sa.String(length=10), nullable=False),
-    sa.Column('author_id', sa.String(length=64), nullable=False),
+    sa.Column('author_id', sa.String(length=80), nullable=False),
     sa.Column('visibility', sa.String(length=10), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('template', sa.String(length=48), nullable=True),
@@ -227,6 +238,7 @@ def upgrade() -> None:
     sa.Column('sla_paused_since', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sla_next_due', sa.DateTime(timezone=True), nullable=True),
     sa.Column('sla_next_at_risk', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('sla_order', sa.DateTime(timezone=True), nullable=False),
     sa.Column('sla_breached', sa.Boolean(), nullable=False),
     sa.Column('deleted', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
@@ -240,9 +252,9 @@ def upgrade() -> None:
         batch_op.create_index('ix_ticket_queue_category', ['category', 'status'], unique=False)
         batch_op.create_index('ix_ticket_queue_created', ['created_at'], unique=False)
         batch_op.create_index('ix_ticket_queue_customer', ['customer_id', 'created_at'], unique=False)
-        batch_op.create_index('ix_ticket_queue_default_order', ['deleted', 'priority_rank', 'sla_next_due', 'number'], unique=False)
+        batch_op.create_index('ix_ticket_queue_default_order', ['deleted', 'priority_rank', 'sla_order', 'number'], unique=False)
         batch_op.create_index('ix_ticket_queue_sla_due', ['sla_next_due'], unique=False)
-        batch_op.create_index('ix_ticket_queue_status', ['status', 'priority_rank', 'sla_next_due'], unique=False)
+        batch_op.create_index('ix_ticket_queue_status', ['status', 'deleted', 'priority_rank', 'sla_order', 'number'], unique=False)
 
     op.create_table('ticket_sla',
     sa.Column('ticket_id', sa.String(length=36), nullable=False),
@@ -284,6 +296,12 @@ def upgrade() -> None:
     with op.batch_alter_table('ticket_tags', schema=None) as batch_op:
         batch_op.create_index('ix_ticket_tags_tag', ['tag'], unique=False)
 
+    op.create_table('workload_agents',
+    sa.Column('agent_id', sa.String(length=36), nullable=False),
+    sa.Column('email', sa.String(length=254), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('agent_id')
+    )
     op.create_table('workload_tickets',
     sa.Column('ticket_id', sa.String(length=36), nullable=False),
     sa.Column('agent_id', sa.String(length=36), nullable=True),
@@ -300,6 +318,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_workload_tickets_agent')
 
     op.drop_table('workload_tickets')
+    op.drop_table('workload_agents')
     with op.batch_alter_table('ticket_tags', schema=None) as batch_op:
         batch_op.drop_index('ix_ticket_tags_tag')
 
@@ -340,6 +359,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_notifications_recipient')
 
     op.drop_table('notifications')
+    op.drop_table('message_tickets')
     op.drop_table('daily_ticket_stats')
     op.drop_table('daily_stats_tickets')
     with op.batch_alter_table('customers', schema=None) as batch_op:
@@ -350,5 +370,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_customer_orders_number')
 
     op.drop_table('customer_orders')
+    op.drop_table('config_ids')
     op.drop_table('categories')
     op.drop_table('agent_workload')

@@ -1,0 +1,126 @@
+"""``ticket_metrics``: one row per ticket with the durations and counts of
+``domain.metrics`` (first response, resolution, waiting on the customer, reopens,
+escalations, messages), kept current event by event.
+
+Nothing here depends on "now": the current wait is kept as ``waiting_since`` and readers
+add ``now - waiting_since`` themselves when they want it included.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import singledispatchmethod
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from domain import ticket_events as ev
+from domain.transitions import REOPENING
+from domain.values import ActorKind, SlaMetric, Status, Visibility
+from projections.read_model import ReadModel
+from projections.tables import ticket_metrics
+
+M = ticket_metrics.c
+
+
+def _seconds(start: datetime, end: datetime | None) -> float | None:
+    return None if end is None else (end - start).total_seconds()
+
+
+class MetricsReadModel(ReadModel):
+    """Per-ticket durations (seconds) and counters for the analytics panel and reports."""
+
+    name = "ticket_metrics"
+    tables = (ticket_metrics,)
+
+    def _row(self, event: Any) -> Any:
+        return self.conn.execute(select(ticket_metrics).where(
+            M.ticket_id == str(event.originator_id))).one()
+
+    def _update(self, event: Any, **values: Any) -> None:
+        self.conn.execute(update(ticket_metrics)
+                          .where(M.ticket_id == str(event.originator_id)).values(**values))
+
+    @singledispatchmethod
+    def apply(self, event: Any, position: int) -> None:
+        """Events that change no metric change nothing."""
+
+    @apply.register
+    def _opened(self, event: ev.Opened, position: int) -> None:
+        self.conn.execute(insert(ticket_metrics).values(
+            ticket_id=str(event.originator_id), number=event.number,
+            category=event.category, priority=event.priority.value, branch=event.branch,
+            channel=event.channel.value, assignee_id=None, status=Status.OPEN.value,
+            opened_at=event.timestamp, first_response_at=None, first_response_seconds=None,
+            resolved_at=None, resolution_seconds=None, closed_at=None,
+            waiting_customer_seconds=0.0, waiting_since=None, reopen_count=0,
+            escalation_count=0, messages_customer=0, messages_agent=0, messages_system=0,
+            messages_public=0, messages_internal=0, first_response_breached=False,
+            resolution_breached=False, deleted=False,
+        ))
+
+    @apply.register
+    def _assigned(self, event: ev.Assigned, position: int) -> None:
+        self._update(event, assignee_id=event.agent_id)
+
+    @apply.register
+    def _unassigned(self, event: ev.Unassigned, position: int) -> None:
+        self._update(event, assignee_id=None)
+
+    @apply.register
+    def _status_changed(self, event: ev.StatusChanged, position: int) -> None:
+        row = self._row(event)
+        at, to = event.timestamp, event.to_status
+        waiting = row.waiting_customer_seconds
+        if row.waiting_since is not None:
+            waiting += (at - row.waiting_since).total_seconds()
+        changes: dict[str, Any] = {
+            "status": to.value, "waiting_customer_seconds": waiting,
+            "waiting_since": at if to is Status.WAITING_CUSTOMER else None,
+        }
+        resolved_at = row.resolved_at
+        if (event.from_status, to) in REOPENING:
+            changes["reopen_count"] = row.reopen_count + 1
+            resolved_at = None
+        if to is Status.RESOLVED or (to is Status.CLOSED and resolved_at is None):
+            resolved_at = at
+        if to is Status.CLOSED:
+            changes["closed_at"] = at
+        self._update(event, resolved_at=resolved_at,
+                     resolution_seconds=_seconds(row.opened_at, resolved_at), **changes)
+
+    @apply.register
+    def _priority_changed(self, event: ev.PriorityChanged, position: int) -> None:
+        self._update(event, priority=event.to_priority.value)
+
+    @apply.register
+    def _escalated(self, event: ev.Escalated, position: int) -> None:
+        self._update(event, priority=event.to_priority.value,
+                     escalation_count=M.escalation_count + 1)
+
+    @apply.register
+    def _category_changed(self, event: ev.CategoryChanged, position: int) -> None:
+        self._update(event, category=event.to_category)
+
+    @apply.register
+    def _message_added(self, event: ev.MessageAdded, position: int) -> None:
+        author, visibility = f"messages_{event.actor.kind.value}", (
+            f"messages_{event.visibility.value}")
+        changes: dict[str, Any] = {author: M[author] + 1, visibility: M[visibility] + 1}
+        if event.actor.kind is ActorKind.AGENT and event.visibility is Visibility.PUBLIC:
+            row = self._row(event)
+            if row.first_response_at is None:
+                changes.update(first_response_at=event.timestamp,
+                               first_response_seconds=_seconds(row.opened_at, event.timestamp))
+        self._update(event, **changes)
+
+    @apply.register
+    def _sla_breached(self, event: ev.SlaBreached, position: int) -> None:
+        if event.metric is SlaMetric.FIRST_RESPONSE:
+            self._update(event, first_response_breached=True)
+        else:
+            self._update(event, resolution_breached=True)
+
+    @apply.register
+    def _deleted(self, event: ev.Deleted, position: int) -> None:
+        self._update(event, deleted=True)

@@ -1,0 +1,171 @@
+"""``ticket_sla``: one row per ticket under SLA terms, with both clocks' due times and
+whether each was met or breached.
+
+The terms are kept in their parts (policy, minutes, calendar JSON) and rebuilt into
+``SlaTerms`` whenever a due time is recomputed. Tickets opened without terms have no row;
+their later events change nothing here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import singledispatchmethod
+from typing import Any
+
+import msgspec
+from sqlalchemy import insert, select, update
+
+from domain import ticket_events as ev
+from domain.calendar import BusinessCalendar
+from domain.sla import SlaTerms
+from domain.sla_clock import ResolutionPause, due_times
+from domain.transitions import REOPENING
+from domain.values import ActorKind, SlaMetric, Status, Visibility
+from projections.read_model import ReadModel
+from projections.sla_columns import pause_of
+from projections.tables import ticket_sla
+
+S = ticket_sla.c
+
+
+def _terms_columns(terms: SlaTerms) -> dict[str, Any]:
+    """The row's columns that hold ``terms``."""
+    return {"policy": terms.policy, "first_response_minutes": terms.first_response_minutes,
+            "resolution_minutes": terms.resolution_minutes,
+            "calendar": msgspec.json.encode(terms.calendar).decode()}
+
+
+def _terms(row: Any) -> SlaTerms:
+    """The terms a row is under, rebuilt from its columns."""
+    calendar = msgspec.json.decode(row.calendar, type=BusinessCalendar)
+    return SlaTerms(row.policy, row.first_response_minutes, row.resolution_minutes, calendar)
+
+
+def _due_columns(terms: SlaTerms, opened_at: datetime,
+                 pause: ResolutionPause) -> dict[str, datetime | None]:
+    """Due and at-risk instants of both clocks (resolution ones None while paused)."""
+    due = due_times(terms, opened_at, pause)
+    return {"first_response_due": due.first_response_due,
+            "first_response_at_risk": due.first_response_at_risk,
+            "resolution_due": due.resolution_due,
+            "resolution_at_risk": due.resolution_at_risk}
+
+
+def _resolution_met(terms: SlaTerms, opened_at: datetime, pause: ResolutionPause,
+                    at: datetime) -> bool:
+    """Whether resolving at ``at`` met the resolution clock, with the pause as it stood
+    just before. A ticket resolved while paused (waiting on the customer) stopped its clock
+    when the pause began: it met the target if time was left then."""
+    due = due_times(terms, opened_at, pause)
+    if due.resolution_due is None:
+        return (due.paused_remaining_minutes or 0.0) >= 0.0
+    return at <= due.resolution_due
+
+
+class SlaReadModel(ReadModel):
+    """Every ticket's SLA clocks: due and at-risk times, pauses, met and breached flags."""
+
+    name = "ticket_sla"
+    tables = (ticket_sla,)
+
+    def _row(self, event: Any) -> Any | None:
+        return self.conn.execute(select(ticket_sla).where(
+            S.ticket_id == str(event.originator_id))).one_or_none()
+
+    def _update(self, event: Any, **values: Any) -> None:
+        self.conn.execute(update(ticket_sla).where(S.ticket_id == str(event.originator_id))
+                          .values(**values))
+
+    @singledispatchmethod
+    def apply(self, event: Any, position: int) -> None:
+        """Events that touch no SLA clock change nothing."""
+
+    @apply.register
+    def _opened(self, event: ev.Opened, position: int) -> None:
+        terms = event.sla
+        if terms is None:
+            return
+        self.conn.execute(insert(ticket_sla).values(
+            ticket_id=str(event.originator_id), number=event.number,
+            priority=event.priority.value, category=event.category, assignee_id=None,
+            status=Status.OPEN.value, opened_at=event.timestamp, first_responded_at=None,
+            first_response_met=None, first_response_breached=False, resolved_at=None,
+            resolution_met=None, resolution_breached=False, paused_minutes=0.0,
+            paused_since=None, deleted=False, **_terms_columns(terms),
+            **_due_columns(terms, event.timestamp, ResolutionPause()),
+        ))
+
+    @apply.register
+    def _assigned(self, event: ev.Assigned, position: int) -> None:
+        self._update(event, assignee_id=event.agent_id)
+
+    @apply.register
+    def _unassigned(self, event: ev.Unassigned, position: int) -> None:
+        self._update(event, assignee_id=None)
+
+    @apply.register
+    def _status_changed(self, event: ev.StatusChanged, position: int) -> None:
+        row = self._row(event)
+        if row is None:
+            return
+        terms, at, to = _terms(row), event.timestamp, event.to_status
+        before = pause_of(row, prefix="")
+        after = before.moved(terms, to, at)
+        changes: dict[str, Any] = {"status": to.value, "paused_minutes": after.paused_minutes,
+                                   "paused_since": after.paused_since,
+                                   **_due_columns(terms, row.opened_at, after)}
+        resolved_at = row.resolved_at
+        if (event.from_status, to) in REOPENING:
+            resolved_at = None
+            changes.update(resolved_at=None, resolution_met=None)
+        if to is Status.RESOLVED or (to is Status.CLOSED and resolved_at is None):
+            met = _resolution_met(terms, row.opened_at, before, at)
+            changes.update(resolved_at=at, resolution_met=met,
+                           resolution_breached=row.resolution_breached or not met)
+        self._update(event, **changes)
+
+    def _new_terms(self, event: Any, **changes: Any) -> None:
+        """Apply ``changes`` and, when the event brings new terms, recompute the due times
+        from the same opening and pause."""
+        row = self._row(event)
+        if row is None:
+            return
+        terms: SlaTerms | None = event.sla
+        if terms is not None:
+            changes.update(_terms_columns(terms),
+                           **_due_columns(terms, row.opened_at, pause_of(row, prefix="")))
+        self._update(event, **changes)
+
+    @apply.register
+    def _priority_changed(self, event: ev.PriorityChanged, position: int) -> None:
+        self._new_terms(event, priority=event.to_priority.value)
+
+    @apply.register
+    def _escalated(self, event: ev.Escalated, position: int) -> None:
+        self._new_terms(event, priority=event.to_priority.value)
+
+    @apply.register
+    def _category_changed(self, event: ev.CategoryChanged, position: int) -> None:
+        self._new_terms(event, category=event.to_category)
+
+    @apply.register
+    def _message_added(self, event: ev.MessageAdded, position: int) -> None:
+        if event.actor.kind is not ActorKind.AGENT or event.visibility is not Visibility.PUBLIC:
+            return
+        row = self._row(event)
+        if row is None or row.first_responded_at is not None:
+            return
+        met = event.timestamp <= row.first_response_due
+        self._update(event, first_responded_at=event.timestamp, first_response_met=met,
+                     first_response_breached=row.first_response_breached or not met)
+
+    @apply.register
+    def _sla_breached(self, event: ev.SlaBreached, position: int) -> None:
+        if event.metric is SlaMetric.FIRST_RESPONSE:
+            self._update(event, first_response_breached=True)
+        else:
+            self._update(event, resolution_breached=True)
+
+    @apply.register
+    def _deleted(self, event: ev.Deleted, position: int) -> None:
+        self._update(event, deleted=True)
