@@ -74,7 +74,7 @@ class ConfigurationCommands(HelpdeskBase):
         return self._create(Category, key, lambda: Category.create(
             key, actor=actor, name=name, description=description,
             default_priority=default_priority, auto_response_template=auto_response_template,
-            sla_policy=sla_policy))
+            sla_policy=sla_policy, at=self.clock()))
 
     def update_category(self, slug: str, *, actor: Actor, name: str | None = None,
                         description: str | None = None, active: bool | None = None,
@@ -93,7 +93,7 @@ class ConfigurationCommands(HelpdeskBase):
                         description=c.description if description is None else description,
                         active=c.active if active is None else active,
                         default_priority=default_priority or c.default_priority,
-                        auto_response_template=template, sla_policy=policy)
+                        auto_response_template=template, sla_policy=policy, at=self.clock())
 
         return self.update(lambda: self._existing(Category, slug, "category"), command,
                            expected_version)
@@ -119,7 +119,8 @@ class ConfigurationCommands(HelpdeskBase):
         skills = tuple(skills)
         self._check_skills(skills)
         agent = Agent.register(address, actor=actor, name=name, role=role, skills=skills,
-                               branches=branches, capacity=capacity, escalation=escalation)
+                               branches=branches, capacity=capacity, escalation=escalation,
+                               at=self.clock())
         return self._issue_token(agent, actor)
 
     def update_agent(self, agent_id: str, *, actor: Actor, name: str | None = None,
@@ -138,7 +139,7 @@ class ConfigurationCommands(HelpdeskBase):
                           branches=a.branches if branches is None else branches,
                           capacity=a.capacity if capacity is None else capacity,
                           escalation=a.escalation if escalation is None else escalation,
-                          active=a.active if active is None else active)
+                          active=a.active if active is None else active, at=self.clock())
 
         return self.update(lambda: self.get_agent(agent_id), command, expected_version)
 
@@ -161,9 +162,9 @@ class ConfigurationCommands(HelpdeskBase):
         if agent.token_hash is not None:
             old = self.find(AgentCredential, AgentCredential.create_id(agent.token_hash))
             if old is not None:
-                old.revoke()
-        agent.issue_token(token_hash, actor=actor)
-        credential = AgentCredential.create(token_hash, agent.agent_id)
+                old.revoke(at=self.clock())
+        agent.issue_token(token_hash, actor=actor, at=self.clock())
+        credential = AgentCredential.create(token_hash, agent.agent_id, at=self.clock())
         return AgentWithToken(agent, token, self.save_all(agent, old, credential))
 
     def _check_skills(self, skills: Iterable[str]) -> None:
@@ -180,7 +181,7 @@ class ConfigurationCommands(HelpdeskBase):
         """Create an SLA policy."""
         return self._create(SlaPolicy, check_slug("id", slug), lambda: SlaPolicy.create(
             slug, actor=actor, name=name, targets=targets, calendar=calendar,
-            auto_close_days=auto_close_days))
+            auto_close_days=auto_close_days, at=self.clock()))
 
     def update_sla_policy(self, slug: str, *, actor: Actor, name: str | None = None,
                           targets: Iterable[SlaTarget] | None = None,
@@ -193,7 +194,8 @@ class ConfigurationCommands(HelpdeskBase):
             lambda p: p.define(actor=actor, name=p.name if name is None else name,
                                targets=p.targets if targets is None else targets,
                                calendar=calendar or p.calendar,
-                               auto_close_days=auto_close_days or p.auto_close_days),
+                               auto_close_days=auto_close_days or p.auto_close_days,
+                               at=self.clock()),
             expected_version)
 
     def get_sla_policy(self, slug: str) -> SlaPolicy:
@@ -208,7 +210,7 @@ class ConfigurationCommands(HelpdeskBase):
         """Create a template after checking its variables in the sandbox."""
         check_template(subject=subject, body=body)
         return self._create(Template, check_slug("id", slug), lambda: Template.create(
-            slug, actor=actor, name=name, subject=subject, body=body))
+            slug, actor=actor, name=name, subject=subject, body=body, at=self.clock()))
 
     def update_template(self, slug: str, *, actor: Actor, name: str | None = None,
                         subject: str | None = None, body: str | None = None,
@@ -221,7 +223,8 @@ class ConfigurationCommands(HelpdeskBase):
             new_body = t.body if body is None else body
             check_template(subject=new_subject, body=new_body)
             t.write(actor=actor, name=t.name if name is None else name, subject=new_subject,
-                    body=new_body, active=t.active if active is None else active)
+                    body=new_body, active=t.active if active is None else active,
+                    at=self.clock())
 
         return self.update(lambda: self._existing(Template, slug, "template"), command,
                            expected_version)

@@ -22,7 +22,16 @@ from domain.rules import NAME_MAX, check_all, check_email, check_text
 from domain.sla import DEFAULT_POLICY, DEFAULT_TARGETS, SlaPolicy, SlaTerms
 from domain.ticket import Ticket
 from domain.ticket_number import TicketNumberSequence, check_number
-from domain.values import Actor, Channel, CustomerRef, Priority, SlaMetric, Status, Visibility
+from domain.values import (
+    Actor,
+    ActorKind,
+    Channel,
+    CustomerRef,
+    Priority,
+    SlaMetric,
+    Status,
+    Visibility,
+)
 
 DEFAULT_CATEGORY = "general"
 
@@ -143,7 +152,9 @@ class TicketCommands(HelpdeskBase):
                         follow_up_of=original.number if original else None,
                     )
                     if agent is not None:
-                        ticket.assign(agent.agent_id, actor=opener, at=now,
+                        assigner = opener if opener.kind is not ActorKind.CUSTOMER else (
+                            Actor.system("assignment"))
+                        ticket.assign(agent.agent_id, actor=assigner, at=now,
                                       reason="assigned when the ticket was opened")
                     if original is not None:
                         original.link_follow_up(number, actor=opener, at=now)

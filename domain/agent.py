@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -102,25 +103,27 @@ class Agent(AgentState, Aggregate):
     @classmethod
     def register(cls, email: str, *, actor: Actor, name: str, role: Role,
                  skills: Iterable[str] = (), branches: Iterable[str] = (),
-                 capacity: int = DEFAULT_CAPACITY, escalation: bool = False) -> Agent:
+                 capacity: int = DEFAULT_CAPACITY, escalation: bool = False,
+                 at: datetime | None = None) -> Agent:
         """Create an account with its profile (no token yet)."""
-        agent = cls._create(AgentRegistered, email=check_email("email", email), actor=actor)
+        agent = cls._create(AgentRegistered, email=check_email("email", email), actor=actor,
+                            timestamp=at)
         agent.set_profile(actor=actor, name=name, role=role, skills=skills, branches=branches,
-                          capacity=capacity, escalation=escalation, active=True)
+                          capacity=capacity, escalation=escalation, active=True, at=at)
         return agent
 
     def set_profile(self, *, actor: Actor, name: str, role: Role, skills: Iterable[str],
                     branches: Iterable[str], capacity: int, escalation: bool,
-                    active: bool) -> None:
+                    active: bool, at: datetime | None = None) -> None:
         """Replace the profile; the caller checked that the skills name categories."""
         clean_name, clean_skills, clean_branches = check_profile(name, skills, branches, capacity)
         self.trigger_event(AgentProfileSet, actor=actor, name=clean_name, role=role,
                            skills=clean_skills, branches=clean_branches, capacity=capacity,
-                           escalation=escalation, active=active)
+                           escalation=escalation, active=active, timestamp=at)
 
-    def issue_token(self, token_hash: str, *, actor: Actor) -> None:
+    def issue_token(self, token_hash: str, *, actor: Actor, at: datetime | None = None) -> None:
         """Replace the API token by one with this hash."""
-        self.trigger_event(TokenIssued, actor=actor, token_hash=token_hash)
+        self.trigger_event(TokenIssued, actor=actor, token_hash=token_hash, timestamp=at)
 
     def may_see_branch(self, branch: str | None) -> bool:
         """Agents with no branches see every branch; others only theirs."""
@@ -165,11 +168,13 @@ class AgentCredential(CredentialState, Aggregate):
         return natural_id("agent-credential", token_hash)
 
     @classmethod
-    def create(cls, token_hash: str, agent_id: str) -> AgentCredential:
+    def create(cls, token_hash: str, agent_id: str,
+               at: datetime | None = None) -> AgentCredential:
         """Let the token with this hash authenticate as ``agent_id``."""
-        return cls._create(CredentialCreated, id=cls.create_id(token_hash), agent_id=agent_id)
+        return cls._create(CredentialCreated, id=cls.create_id(token_hash), agent_id=agent_id,
+                           timestamp=at)
 
-    def revoke(self) -> None:
+    def revoke(self, at: datetime | None = None) -> None:
         """Stop accepting this token."""
         if not self.revoked:
-            self.trigger_event(CredentialRevoked)
+            self.trigger_event(CredentialRevoked, timestamp=at)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -66,18 +67,19 @@ class Category(CategoryState, Aggregate):
     def create(cls, slug: str, *, actor: Actor, name: str, description: str = "",
                default_priority: Priority = Priority.MEDIUM,
                auto_response_template: str | None = None,
-               sla_policy: str | None = None) -> Category:
+               sla_policy: str | None = None, at: datetime | None = None) -> Category:
         """Create a category and set its settings."""
-        category = cls._create(CategoryCreated, slug=check_slug("id", slug), actor=actor)
+        category = cls._create(CategoryCreated, slug=check_slug("id", slug), actor=actor,
+                               timestamp=at)
         category.configure(actor=actor, name=name, description=description, active=True,
                            default_priority=default_priority,
                            auto_response_template=auto_response_template,
-                           sla_policy=sla_policy)
+                           sla_policy=sla_policy, at=at)
         return category
 
     def configure(self, *, actor: Actor, name: str, description: str, active: bool,
                   default_priority: Priority, auto_response_template: str | None,
-                  sla_policy: str | None) -> None:
+                  sla_policy: str | None, at: datetime | None = None) -> None:
         """Set every setting at once; the caller checked that referenced slugs exist."""
         self.trigger_event(
             CategoryConfigured,
@@ -88,4 +90,5 @@ class Category(CategoryState, Aggregate):
             default_priority=default_priority,
             auto_response_template=auto_response_template,
             sla_policy=sla_policy,
+            timestamp=at,
         )

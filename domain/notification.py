@@ -3,6 +3,7 @@ never send twice — the id derives from exactly that."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -88,26 +89,28 @@ class Notification(NotificationState, Aggregate):
     @classmethod
     def request(cls, *, cause_event_id: str, recipient: str, recipient_kind: str, channel: str,
                 kind: str, subject: str, body: str,
-                ticket_number: str | None = None) -> Notification:
+                ticket_number: str | None = None, at: datetime | None = None) -> Notification:
         """Record that a notification is to be sent."""
         return cls._create(
             NotificationRequested,
             id=cls.create_id(cause_event_id, recipient, channel),
             cause_event_id=cause_event_id, recipient=recipient, recipient_kind=recipient_kind,
             channel=channel, kind=kind, subject=subject, body=body, ticket_number=ticket_number,
+            timestamp=at,
         )
 
-    def delivered(self) -> None:
+    def delivered(self, at: datetime | None = None) -> None:
         """Record a successful delivery (once)."""
         if self.status != "delivered":
-            self.trigger_event(NotificationDelivered)
+            self.trigger_event(NotificationDelivered, timestamp=at)
 
-    def failed(self, reason: str, *, final: bool) -> None:
+    def failed(self, reason: str, *, final: bool, at: datetime | None = None) -> None:
         """Record a failed attempt."""
         if self.status == "pending":
-            self.trigger_event(NotificationFailed, reason=reason[:500], final=final)
+            self.trigger_event(NotificationFailed, reason=reason[:500], final=final,
+                               timestamp=at)
 
-    def mark_read(self) -> None:
+    def mark_read(self, at: datetime | None = None) -> None:
         """Record that the recipient read it (once)."""
         if not self.read:
-            self.trigger_event(NotificationRead)
+            self.trigger_event(NotificationRead, timestamp=at)

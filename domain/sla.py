@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -112,15 +113,18 @@ class SlaPolicy(SlaPolicyState, Aggregate):
     def create(cls, slug: str, *, actor: Actor, name: str,
                targets: Iterable[SlaTarget] = DEFAULT_TARGETS,
                calendar: BusinessCalendar = ALWAYS_OPEN,
-               auto_close_days: int = AUTO_CLOSE_DAYS_DEFAULT) -> SlaPolicy:
+               auto_close_days: int = AUTO_CLOSE_DAYS_DEFAULT,
+               at: datetime | None = None) -> SlaPolicy:
         """Create a policy."""
-        policy = cls._create(SlaPolicyCreated, slug=check_slug("id", slug), actor=actor)
+        policy = cls._create(SlaPolicyCreated, slug=check_slug("id", slug), actor=actor,
+                             timestamp=at)
         policy.define(actor=actor, name=name, targets=targets, calendar=calendar,
-                      auto_close_days=auto_close_days)
+                      auto_close_days=auto_close_days, at=at)
         return policy
 
     def define(self, *, actor: Actor, name: str, targets: Iterable[SlaTarget],
-               calendar: BusinessCalendar, auto_close_days: int) -> None:
+               calendar: BusinessCalendar, auto_close_days: int,
+               at: datetime | None = None) -> None:
         """Replace targets, calendar and auto-close delay."""
         try:
             calendar.check()
@@ -135,7 +139,7 @@ class SlaPolicy(SlaPolicyState, Aggregate):
         self.trigger_event(SlaPolicyDefined, actor=actor,
                            name=check_text("name", name, NAME_MAX, single_line=True),
                            targets=check_targets(targets), calendar=calendar,
-                           auto_close_days=auto_close_days)
+                           auto_close_days=auto_close_days, timestamp=at)
 
     def target_for(self, priority: Priority) -> SlaTarget:
         """The target for tickets of this priority."""

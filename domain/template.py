@@ -5,6 +5,7 @@ The domain keeps their text; rendering (in a sandbox) is the application's busin
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -67,13 +68,16 @@ class Template(TemplateState, Aggregate):
         return natural_id("template", slug)
 
     @classmethod
-    def create(cls, slug: str, *, actor: Actor, name: str, subject: str, body: str) -> Template:
+    def create(cls, slug: str, *, actor: Actor, name: str, subject: str, body: str,
+               at: datetime | None = None) -> Template:
         """Create a template."""
-        template = cls._create(TemplateCreated, slug=check_slug("id", slug), actor=actor)
-        template.write(actor=actor, name=name, subject=subject, body=body, active=True)
+        template = cls._create(TemplateCreated, slug=check_slug("id", slug), actor=actor,
+                               timestamp=at)
+        template.write(actor=actor, name=name, subject=subject, body=body, active=True, at=at)
         return template
 
-    def write(self, *, actor: Actor, name: str, subject: str, body: str, active: bool) -> None:
+    def write(self, *, actor: Actor, name: str, subject: str, body: str, active: bool,
+              at: datetime | None = None) -> None:
         """Replace the template's text; the caller checked its variables."""
         self.trigger_event(
             TemplateWritten,
@@ -82,4 +86,5 @@ class Template(TemplateState, Aggregate):
             subject=check_text("subject", subject, SUBJECT_MAX, single_line=True),
             body=check_text("body", body, BODY_MAX),
             active=active,
+            timestamp=at,
         )
