@@ -14,14 +14,27 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
 
+from api.controllers.analytics import AnalyticsController
+from api.controllers.audit import AuditController
+from api.controllers.configuration import (
+    AgentController,
+    CategoryController,
+    SlaPolicyController,
+    TemplateController,
+)
+from api.controllers.customers import CustomerController
 from api.controllers.health import HealthController
+from api.controllers.notifications import NotificationController
 from api.controllers.portal import PortalController
 from api.controllers.tickets import TicketController
 from api.metrics import metrics_middleware
 from api.problems import EXCEPTION_HANDLERS
 from api.services import Services
 
-CONTROLLERS: list[Any] = [HealthController, PortalController, TicketController]
+CONTROLLERS: list[Any] = [HealthController, PortalController, TicketController,
+                          AnalyticsController, AuditController, CustomerController,
+                          CategoryController, AgentController, SlaPolicyController,
+                          TemplateController, NotificationController]
 
 
 def _rate_limited(request: Request[Any, Any, Any]) -> bool:

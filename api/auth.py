@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from litestar import Request
 from litestar.di import NamedDependency
@@ -38,7 +39,7 @@ class AgentPrincipal:
         return not self.branches or branch is None or branch in self.branches
 
 
-def bearer_token(request: Request[object, object, object]) -> str:
+def bearer_token(request: Request[Any, Any, Any]) -> str:
     """The token of an ``Authorization: Bearer ...`` header; 401 without one."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -48,7 +49,7 @@ def bearer_token(request: Request[object, object, object]) -> str:
     return token
 
 
-def current_agent(request: Request[object, object, object],
+def current_agent(request: Request[Any, Any, Any],
                   services: NamedDependency[Services]) -> AgentPrincipal:
     """Dependency: the agent behind the bearer token (401 when none or revoked)."""
     agent = services.helpdesk.authenticate_agent(bearer_token(request))

@@ -76,6 +76,8 @@ def problem_response(status: int, detail: str, *, errors: list[FieldError] | Non
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
+PATH_FIELDS = frozenset({"number"})
+"""Fields of commands that arrive in the URL's path."""
 QUERY_FIELDS = frozenset({"cursor", "sort", "limit", "min_position", "q", "from", "to",
                           "version", "at"})
 """Fields of commands that arrive as query parameters rather than in the body."""
@@ -84,10 +86,16 @@ _MSGSPEC_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 
 
+def _location(field: str) -> str:
+    if field in PATH_FIELDS:
+        return "path"
+    return "query" if field in QUERY_FIELDS else "body"
+
+
 def _domain_error(_: Request[Any, Any, Any], error: DomainError) -> Response[Problem]:
     if isinstance(error, InvalidInput):
         return problem_response(422, "some fields are invalid", errors=[
-            FieldError(field, message, "query" if field in QUERY_FIELDS else "body")
+            FieldError(field, message, _location(field))
             for field, message in error.errors.items()])
     if isinstance(error, NotFound):
         return problem_response(404, str(error))

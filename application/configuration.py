@@ -193,8 +193,9 @@ class ConfigurationCommands(HelpdeskBase):
             lambda: self.get_sla_policy(slug),
             lambda p: p.define(actor=actor, name=p.name if name is None else name,
                                targets=p.targets if targets is None else targets,
-                               calendar=calendar or p.calendar,
-                               auto_close_days=auto_close_days or p.auto_close_days,
+                               calendar=p.calendar if calendar is None else calendar,
+                               auto_close_days=(p.auto_close_days if auto_close_days is None
+                                                else auto_close_days),
                                at=self.clock()),
             expected_version)
 

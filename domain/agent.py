@@ -117,6 +117,12 @@ class Agent(AgentState, Aggregate):
                     active: bool, at: datetime | None = None) -> None:
         """Replace the profile; the caller checked that the skills name categories."""
         clean_name, clean_skills, clean_branches = check_profile(name, skills, branches, capacity)
+        unchanged = getattr(self, "name", None) is not None and (
+            clean_name, role, clean_skills, clean_branches, capacity, escalation, active) == (
+            self.name, self.role, self.skills, self.branches, self.capacity, self.escalation,
+            self.active)
+        if unchanged:
+            return
         self.trigger_event(AgentProfileSet, actor=actor, name=clean_name, role=role,
                            skills=clean_skills, branches=clean_branches, capacity=capacity,
                            escalation=escalation, active=active, timestamp=at)

@@ -23,24 +23,35 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     snapshot_interval: int = 50
+    public_url: str = "http://127.0.0.1:8000"
+    max_body_bytes: int = 64 * 1024
+    portal_rate_limit_per_minute: int = 20
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        """Read ``HELPDESK_DATABASE_URL``, ``HELPDESK_REDIS_URL``,
-        ``HELPDESK_SNAPSHOT_INTERVAL``."""
-        interval = environ.get("HELPDESK_SNAPSHOT_INTERVAL", "50")
-        if not interval.isdigit():
-            raise SettingsError(f"HELPDESK_SNAPSHOT_INTERVAL must be a whole number: {interval!r}")
+        """Read the ``HELPDESK_*`` variables (see the README's table)."""
         return cls(
             database_url=environ.get("HELPDESK_DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=environ.get("HELPDESK_REDIS_URL") or None,
-            snapshot_interval=int(interval),
+            snapshot_interval=_whole(environ, "HELPDESK_SNAPSHOT_INTERVAL", 50),
+            public_url=(environ.get("HELPDESK_PUBLIC_URL") or cls.public_url).rstrip("/"),
+            max_body_bytes=_whole(environ, "HELPDESK_MAX_BODY_BYTES", 64 * 1024),
+            portal_rate_limit_per_minute=_whole(environ, "HELPDESK_PORTAL_RATE_LIMIT", 20),
         )
 
     @property
     def is_postgres(self) -> bool:
         """Whether the database is PostgreSQL (else SQLite or in-memory)."""
         return self.database_url.startswith(("postgresql:", "postgres:"))
+
+
+def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
+    value = environ.get(name)
+    if value is None or value == "":
+        return default
+    if not value.isdigit():
+        raise SettingsError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
 
 
 @dataclass(frozen=True)

@@ -66,10 +66,10 @@ class ReadSide:
         in-process wake-up on each save otherwise."""
         channel = getattr(self.app.recorder, "channel_name", None)
         if self.store.dialect == "postgresql" and channel:
-            datastore = self.app.recorder.datastore
-            conninfo = {"dbname": datastore.dbname, "host": datastore.host,
-                        "port": datastore.port, "user": datastore.user,
-                        "password": datastore.password, "connect_timeout": 5}
+            pool_kwargs = self.app.recorder.datastore.pool.kwargs
+            conninfo = {key: pool_kwargs[key]
+                        for key in ("dbname", "host", "port", "user", "password")}
+            conninfo["connect_timeout"] = 5
             self._listener = PostgresListener(conninfo, channel, self.wakeup).start()
         self.app.saved_listeners.append(self.wakeup.notify)
         self.runner.start()

@@ -25,8 +25,6 @@ from domain.values import Status
 from projections.read_model import ReadModel
 from projections.tables import agent_workload, workload_agents, workload_tickets
 
-"""Every registered agent's e-mail and registration time (owned by ``agent_workload``)."""
-
 A = agent_workload.c
 W = workload_tickets.c
 R = workload_agents.c

@@ -3,7 +3,7 @@ authenticated by the ticket's access token."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody, PathParameter
@@ -26,7 +26,7 @@ from domain.values import Actor, Channel, Visibility
 Number = Annotated[str, PathParameter(max_length=32)]
 
 
-def customer_ticket(services: ServicesDep, request: Request[object, object, object],
+def customer_ticket(services: ServicesDep, request: Request[Any, Any, Any],
                     number: str) -> Ticket:
     """The ticket this request's access token opens; 404 for any mismatch, so a token
     never reveals whether another ticket exists."""
@@ -67,7 +67,7 @@ class PortalController(Controller):
 
     @get("/{number:str}", operation_id="portalGetTicket", sync_to_thread=True,
          security=[{"accessToken": []}])
-    def show_ticket(self, services: ServicesDep, request: Request[object, object, object],
+    def show_ticket(self, services: ServicesDep, request: Request[Any, Any, Any],
             number: Number) -> Response[PortalTicketOut]:
         """The ticket with its public messages."""
         ticket = customer_ticket(services, request, number)
@@ -75,7 +75,7 @@ class PortalController(Controller):
 
     @post("/{number:str}/messages", operation_id="portalReply", sync_to_thread=True,
           security=[{"accessToken": []}])
-    def reply(self, services: ServicesDep, request: Request[object, object, object],
+    def reply(self, services: ServicesDep, request: Request[Any, Any, Any],
               number: Number, data: JSONBody[PortalMessageIn]) -> Response[PortalTicketOut]:
         """Reply; a reply reopens a resolved or waiting ticket, and a closed ticket refuses
         it (409) and offers a follow-up ticket instead."""
@@ -88,7 +88,7 @@ class PortalController(Controller):
 
     @post("/{number:str}/follow-ups", operation_id="portalOpenFollowUp", sync_to_thread=True,
           security=[{"accessToken": []}])
-    def follow_up(self, services: ServicesDep, request: Request[object, object, object],
+    def follow_up(self, services: ServicesDep, request: Request[Any, Any, Any],
                   number: Number, data: JSONBody[FollowUpIn]) -> Response[PortalCreatedOut]:
         """Open a new ticket linked to this closed one (its own access token is returned)."""
         ticket = customer_ticket(services, request, number)

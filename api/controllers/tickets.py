@@ -122,7 +122,7 @@ class TicketController(Controller):
             status=None if data.status is unset else data.status,
             priority=None if data.priority is unset else data.priority,
             category=None if data.category is unset else data.category,
-            assignee=assignee,  # type: ignore[arg-type]
+            assignee=assignee,
             tags=None if data.tags is unset else data.tags,
             reason=data.reason or "")
         saved = services.helpdesk.update_ticket(number, changes, actor=agent.actor,

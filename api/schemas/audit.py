@@ -1,0 +1,49 @@
+"""Response bodies of ``/api/v1/audit``: a ticket's stored events, and the ticket as it
+was at a version or an instant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+from api.schemas.tickets import TicketOut
+
+
+class ActorOut(msgspec.Struct):
+    """Who caused an event: ``customer``, ``agent`` or ``system``, and their id (or the
+    automation's name)."""
+
+    kind: str
+    id: str
+
+
+class AuditEventOut(msgspec.Struct, omit_defaults=True):
+    """One stored event: its version in the ticket's history, class name, stored topic,
+    time, actor and reason (when the event has them) and every other field as stored."""
+
+    version: int
+    type: str
+    topic: str
+    time: datetime
+    payload: dict[str, Any]
+    actor: ActorOut | None = None
+    reason: str | None = None
+
+
+class AuditTrail(msgspec.Struct):
+    """Every stored event of a ticket, oldest first."""
+
+    number: str
+    ticket_id: str
+    events: list[AuditEventOut]
+
+
+class TicketAsOf(msgspec.Struct):
+    """The ticket rebuilt from its events up to ``as_of_version``; SLA state and metrics
+    are computed as of ``as_of_time``."""
+
+    as_of_version: int
+    as_of_time: datetime
+    ticket: TicketOut
