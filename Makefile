@@ -13,6 +13,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+serve: $(STAMP)
+	$(BIN)/helpdesk serve --demo $(ARGS)
+
 test: $(STAMP)
 	$(BIN)/pytest -q $(ARGS)
 

@@ -28,6 +28,7 @@ from api.controllers.notifications import NotificationController
 from api.controllers.portal import PortalController
 from api.controllers.tickets import TicketController
 from api.metrics import metrics_middleware
+from api.openapi_problems import document_problems, tighten_inputs
 from api.problems import EXCEPTION_HANDLERS
 from api.services import Services
 
@@ -57,7 +58,7 @@ def create_app(services: Services, *, extra_controllers: list[Any] | None = None
             "accessToken": SecurityScheme(type="http", scheme="bearer",
                                           description="a ticket's access token"),
         }))
-    return Litestar(
+    app = Litestar(
         route_handlers=[*CONTROLLERS, *(extra_controllers or [])],
         dependencies={"services": Provide(lambda: services, use_cache=True,
                                           sync_to_thread=False)},
@@ -69,3 +70,6 @@ def create_app(services: Services, *, extra_controllers: list[Any] | None = None
         response_cache_config=ResponseCacheConfig(),
         debug=debug,
     )
+    document_problems(app.openapi_schema)
+    tighten_inputs(app.openapi_schema)
+    return app

@@ -120,6 +120,8 @@ def _validation_error(_: Request[Any, Any, Any], error: ValidationException) -> 
             if field == "data":  # the body: name the field msgspec points at
                 found = _MSGSPEC_PATH.search(message) or _UNKNOWN_FIELD.search(message)
                 field = found.group(1) if found else "body"
+                if message == "'data'":
+                    message = "a JSON body is required"
             source = item.get("source") or "body"
             location = str(getattr(source, "value", source))
             errors.append(FieldError(field, message, location))

@@ -9,15 +9,22 @@ import sys
 import threading
 from collections.abc import Sequence
 
+import uvicorn
 from tqdm import tqdm
 
+from application.service import Helpdesk
+from domain.agent import Agent
 from domain.errors import DomainError
 from domain.values import Actor, Role
 from helpdesk.bootstrap import build_application, build_read_side, migrate, open_store
+from helpdesk.demo import ADMIN_EMAIL as DEMO_ADMIN
+from helpdesk.demo import already_seeded, seed_demo
 from helpdesk.settings import Settings, SettingsError
+from helpdesk.web import build_http_app
 from projections.analysts import grant_analyst_role
 
 CLI_ACTOR = Actor.system("cli")
+DEMO_TICKETS = 300
 log = logging.getLogger("helpdesk")
 
 
@@ -100,6 +107,45 @@ def cmd_project(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """Run everything in one process: HTTP API, projection runners (and workers)."""
+    migrate(settings)
+    app, store = build_application(settings), open_store(settings)
+    read_side = build_read_side(app, store).start()
+    try:
+        if args.demo:
+            _seed_demo(app)
+        url = f"http://{args.host}:{args.port}"
+        print(f"helpdesk is serving on {url} (API docs: {url}/schema)", flush=True)
+        uvicorn.run(build_http_app(settings, app, read_side), host=args.host, port=args.port,
+                    log_level="info", access_log=False)
+    finally:
+        read_side.stop()
+        store.dispose()
+        app.close()
+    return 0
+
+
+def _seed_demo(app: Helpdesk) -> None:
+    if already_seeded(app):
+        token = app.rotate_agent_token(str(Agent.create_id(DEMO_ADMIN)), actor=CLI_ACTOR).token
+        print("demo data is already there; the admin's token was rotated.")
+    else:
+        with tqdm(total=DEMO_TICKETS, unit="ticket", desc="seeding demo",
+                  file=sys.stderr) as bar:
+            report = seed_demo(app, tickets=DEMO_TICKETS, progress=bar.update)
+        print(report.summary())
+        token = report.admin_token
+    print(f"admin ({DEMO_ADMIN}) token, shown once:\n{token}", flush=True)
+
+
+def cmd_api(settings: Settings, args: argparse.Namespace) -> int:
+    """Run only the HTTP API (projections and workers run in their own processes)."""
+    uvicorn.run("helpdesk.web:create_app_from_env", factory=True, host=args.host,
+                port=args.port, workers=args.workers, log_level="info", access_log=False)
+    return 0
+
+
 def cmd_analysts_grant(settings: Settings, args: argparse.Namespace) -> int:
     """Create or update the read-only analyst role (PostgreSQL)."""
     store = open_store(settings)
@@ -117,6 +163,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     commands.add_parser("migrate", help=cmd_migrate.__doc__).set_defaults(handler=cmd_migrate)
+    serve = commands.add_parser("serve", help=cmd_serve.__doc__)
+    serve.add_argument("--demo", action="store_true", help="seed demo data on first start")
+    api = commands.add_parser("api", help=cmd_api.__doc__)
+    api.add_argument("--workers", type=int, default=1, help="API processes")
+    for command, handler in ((serve, cmd_serve), (api, cmd_api)):
+        command.add_argument("--host", default="127.0.0.1")
+        command.add_argument("--port", type=int, default=8000)
+        command.set_defaults(handler=handler)
     commands.add_parser("project", help=cmd_project.__doc__).set_defaults(handler=cmd_project)
 
     agents = commands.add_parser("agents", help="manage agent accounts")

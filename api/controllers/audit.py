@@ -10,9 +10,10 @@ import msgspec
 from eventsourcing.utils import get_topic
 from litestar import Controller, get
 from litestar.di import Provide
-from litestar.params import PathParameter, QueryParameter
+from litestar.params import QueryParameter
 
 from api.auth import AgentDep, AgentPrincipal, current_agent
+from api.params import TicketNumber
 from api.presenters import ticket_out
 from api.schemas.audit import ActorOut, AuditEventOut, AuditTrail, TicketAsOf
 from api.services import Services, ServicesDep
@@ -22,7 +23,6 @@ from domain.ticket_number import check_number
 from domain.values import Actor, Role
 
 AUDITORS = (Role.AUDITOR, Role.ADMIN)
-Number = Annotated[str, PathParameter(max_length=32)]
 NOT_PAYLOAD = frozenset({"originator_id", "originator_version", "timestamp",
                          "access_token_hash"})
 """Fields not shown in an event's payload: the record's own columns and time (shown
@@ -65,7 +65,7 @@ class AuditController(Controller):
     @get("/tickets/{number:str}/events", operation_id="listAuditTicketEvents",
          sync_to_thread=True)
     def ticket_events(self, services: ServicesDep, agent: AgentDep,
-                      number: Number) -> AuditTrail:
+                      number: TicketNumber) -> AuditTrail:
         """Every stored event of the ticket in order, with actor, reason and payload."""
         clean, events = stored_events(services, agent, number)
         return AuditTrail(number=clean, ticket_id=str(Ticket.create_id(clean)),
@@ -77,7 +77,7 @@ class AuditController(Controller):
         self,
         services: ServicesDep,
         agent: AgentDep,
-        number: Number,
+        number: TicketNumber,
         version: Annotated[int | None, QueryParameter(
             ge=1, description="the version to rebuild (1 is the ticket as opened)")] = None,
         at: Annotated[datetime | None, QueryParameter(

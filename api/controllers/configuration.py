@@ -10,11 +10,11 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Response, get, patch, post
 from litestar.di import Provide
-from litestar.params import HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from api.auth import AgentDep, current_agent
 from api.controllers.tickets import visible_ticket
-from api.params import etag, expected_version, wait_for_position
+from api.params import IfMatch, etag, expected_version, wait_for_position
 from api.presenters_configuration import (
     agent_out,
     agent_summary,
@@ -61,8 +61,6 @@ from projections.queries.configuration import (
 from projections.queries.keyset import Page
 
 Key = Annotated[str, PathParameter(max_length=64)]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False,
-                                                max_length=40)]
 Limit = Annotated[int, QueryParameter(ge=1, le=100)]
 Cursor = Annotated[str | None, QueryParameter(max_length=512)]
 MinPosition = Annotated[int | None, QueryParameter(ge=0)]

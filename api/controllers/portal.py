@@ -3,13 +3,13 @@ authenticated by the ticket's access token."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import JSONBody, PathParameter
+from litestar.params import JSONBody
 
 from api.auth import bearer_token
-from api.params import etag
+from api.params import TicketNumber, etag
 from api.presenters import portal_ticket_out
 from api.schemas.tickets import (
     FollowUpIn,
@@ -22,8 +22,6 @@ from api.services import ServicesDep
 from domain.errors import NotFound
 from domain.ticket import Ticket
 from domain.values import Actor, Channel, Visibility
-
-Number = Annotated[str, PathParameter(max_length=32)]
 
 
 def customer_ticket(services: ServicesDep, request: Request[Any, Any, Any],
@@ -68,7 +66,7 @@ class PortalController(Controller):
     @get("/{number:str}", operation_id="portalGetTicket", sync_to_thread=True,
          security=[{"accessToken": []}])
     def show_ticket(self, services: ServicesDep, request: Request[Any, Any, Any],
-            number: Number) -> Response[PortalTicketOut]:
+            number: TicketNumber) -> Response[PortalTicketOut]:
         """The ticket with its public messages."""
         ticket = customer_ticket(services, request, number)
         return Response(portal_ticket_out(ticket), headers=etag(ticket.version))
@@ -76,7 +74,7 @@ class PortalController(Controller):
     @post("/{number:str}/messages", operation_id="portalReply", sync_to_thread=True,
           security=[{"accessToken": []}])
     def reply(self, services: ServicesDep, request: Request[Any, Any, Any],
-              number: Number, data: JSONBody[PortalMessageIn]) -> Response[PortalTicketOut]:
+              number: TicketNumber, data: JSONBody[PortalMessageIn]) -> Response[PortalTicketOut]:
         """Reply; a reply reopens a resolved or waiting ticket, and a closed ticket refuses
         it (409) and offers a follow-up ticket instead."""
         ticket = customer_ticket(services, request, number)
@@ -89,7 +87,7 @@ class PortalController(Controller):
     @post("/{number:str}/follow-ups", operation_id="portalOpenFollowUp", sync_to_thread=True,
           security=[{"accessToken": []}])
     def follow_up(self, services: ServicesDep, request: Request[Any, Any, Any],
-                  number: Number, data: JSONBody[FollowUpIn]) -> Response[PortalCreatedOut]:
+                  number: TicketNumber, data: JSONBody[FollowUpIn]) -> Response[PortalCreatedOut]:
         """Open a new ticket linked to this closed one (its own access token is returned)."""
         ticket = customer_ticket(services, request, number)
         opened = services.helpdesk.open_follow_up(

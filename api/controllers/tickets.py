@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import Provide
-from litestar.params import FromQuery, HeaderParameter, JSONBody, PathParameter, QueryParameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from api.auth import AgentDep, AgentPrincipal, current_agent
-from api.params import etag, expected_version, wait_for_position
+from api.params import IfMatch, TicketNumber, etag, expected_version, wait_for_position
 from api.presenters import message_out, ticket_out, ticket_summary
 from api.schemas.tickets import MessageIn, MessageOut, TicketIn, TicketList, TicketOut, TicketPatch
 from api.services import Services, ServicesDep
@@ -23,9 +23,6 @@ from domain.values import Priority, Role, Status
 from projections.queries.tickets import SORTS, TicketFilter, list_tickets
 
 WRITERS = (Role.AGENT, Role.ADMIN)
-Number = Annotated[str, PathParameter(max_length=32)]
-IfMatch = Annotated[str | None, HeaderParameter(name="If-Match", required=False,
-                                                max_length=40)]
 
 
 def visible_ticket(services: Services, agent: AgentPrincipal, number: str) -> Ticket:
@@ -102,7 +99,7 @@ class TicketController(Controller):
 
     @get("/{number:str}", operation_id="getTicket", sync_to_thread=True)
     def get_ticket(self, services: ServicesDep, agent: AgentDep,
-            number: Number) -> Response[TicketOut]:
+            number: TicketNumber) -> Response[TicketOut]:
         """A ticket with its conversation (internal notes included), SLA and metrics."""
         ticket = visible_ticket(services, agent, number)
         return Response(ticket_out(ticket, services.helpdesk.clock()),
@@ -110,7 +107,7 @@ class TicketController(Controller):
 
     @patch("/{number:str}", operation_id="updateTicket", sync_to_thread=True)
     def update_ticket(self, services: ServicesDep, agent: AgentDep,
-               number: Number, data: JSONBody[TicketPatch],
+               number: TicketNumber, data: JSONBody[TicketPatch],
                if_match: IfMatch = None) -> Response[TicketOut]:
         """Change status, priority, category, assignee and/or tags at once."""
         agent.require(*WRITERS)
@@ -133,7 +130,7 @@ class TicketController(Controller):
     @delete("/{number:str}", operation_id="deleteTicket", status_code=200,
             sync_to_thread=True)
     def remove(self, services: ServicesDep, agent: AgentDep,
-               number: Number,
+               number: TicketNumber,
                if_match: IfMatch = None) -> Response[TicketOut]:
         """Soft-delete (admins): hidden from queues, history kept."""
         agent.require(Role.ADMIN)
@@ -144,13 +141,13 @@ class TicketController(Controller):
 
     @get("/{number:str}/messages", operation_id="listTicketMessages", sync_to_thread=True)
     def messages(self, services: ServicesDep, agent: AgentDep,
-                 number: Number) -> list[MessageOut]:
+                 number: TicketNumber) -> list[MessageOut]:
         """The conversation, internal notes included, oldest first."""
         return [message_out(m) for m in visible_ticket(services, agent, number).messages]
 
     @post("/{number:str}/messages", operation_id="addTicketMessage", sync_to_thread=True)
     def add_message(self, services: ServicesDep, agent: AgentDep,
-                    number: Number, data: JSONBody[MessageIn],
+                    number: TicketNumber, data: JSONBody[MessageIn],
                     if_match: IfMatch = None) -> Response[TicketOut]:
         """Reply publicly or add an internal note, optionally from a template."""
         agent.require(*WRITERS)
