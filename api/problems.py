@@ -83,7 +83,7 @@ QUERY_FIELDS = frozenset({"cursor", "sort", "limit", "min_position", "q", "from"
 """Fields of commands that arrive as query parameters rather than in the body."""
 
 _MSGSPEC_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
-_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 
 
 def _location(field: str) -> str:
