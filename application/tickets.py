@@ -138,8 +138,8 @@ class TicketCommands(HelpdeskBase):
             original = self._closed_original(follow_up_of)
             with self._numbering:
                 now = self.clock()
-                sequence = self._sequence(now.year)
-                number = sequence.allocate()[0]
+                sequence = self._sequence(now)
+                number = sequence.allocate(at=now)[0]
                 try:
                     ticket = Ticket.open(
                         number=number, subject=subject, description=description,
@@ -193,12 +193,12 @@ class TicketCommands(HelpdeskBase):
             raise InvalidInput.field("follow_up_of", f"ticket {original.number} is not closed")
         return original
 
-    def _sequence(self, year: int) -> TicketNumberSequence:
-        sequence = self._sequences.get(year)
+    def _sequence(self, now: datetime) -> TicketNumberSequence:
+        sequence = self._sequences.get(now.year)
         if sequence is None:
-            found = self.find(TicketNumberSequence, TicketNumberSequence.create_id(year))
-            sequence = found or TicketNumberSequence.start(year)
-            self._sequences[year] = sequence
+            found = self.find(TicketNumberSequence, TicketNumberSequence.create_id(now.year))
+            sequence = found or TicketNumberSequence.start(now.year, at=now)
+            self._sequences[now.year] = sequence
         return sequence
 
     # -- changing ---------------------------------------------------------------------

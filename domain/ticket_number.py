@@ -8,6 +8,7 @@ transaction as the tickets that use them, so two writers can never take the same
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -69,14 +70,14 @@ class TicketNumberSequence(SequenceState, Aggregate):
         return natural_id("ticket-number-sequence", str(year))
 
     @classmethod
-    def start(cls, year: int) -> TicketNumberSequence:
+    def start(cls, year: int, at: datetime | None = None) -> TicketNumberSequence:
         """Begin numbering ``year``."""
-        return cls._create(SequenceStarted, year=year)
+        return cls._create(SequenceStarted, year=year, timestamp=at)
 
-    def allocate(self, count: int = 1) -> list[str]:
+    def allocate(self, count: int = 1, at: datetime | None = None) -> list[str]:
         """Take the next ``count`` numbers."""
         if self.last + count > MAX_PER_YEAR:
             raise InvalidInput.field("number", f"ticket numbers for {self.year} are exhausted")
         first = self.last + 1
-        self.trigger_event(Allocated, first=first, count=count)
+        self.trigger_event(Allocated, first=first, count=count, timestamp=at)
         return [format_number(self.year, serial) for serial in range(first, first + count)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -24,7 +25,7 @@ from helpdesk.web import build_http_app
 from projections.analysts import grant_analyst_role
 
 CLI_ACTOR = Actor.system("cli")
-DEMO_TICKETS = 300
+DEMO_TICKETS = int(os.environ.get("HELPDESK_DEMO_TICKETS", "300"))
 log = logging.getLogger("helpdesk")
 
 
