@@ -112,10 +112,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run everything in one process: HTTP API, projection runners (and workers)."""
     migrate(settings)
     app, store = build_application(settings), open_store(settings)
+    if args.demo:  # before anything follows the log: seeding runs on a simulated clock
+        _seed_demo(app)
     read_side = build_read_side(app, store).start()
     try:
-        if args.demo:
-            _seed_demo(app)
         url = f"http://{args.host}:{args.port}"
         print(f"helpdesk is serving on {url} (API docs: {url}/schema)", flush=True)
         uvicorn.run(build_http_app(settings, app, read_side), host=args.host, port=args.port,
