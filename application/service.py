@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from application.automation import AutomationCommands
 from application.configuration import ConfigurationCommands
 from application.notifications import NotificationCommands
 from application.tickets import TicketCommands
 
 
-class Helpdesk(TicketCommands, ConfigurationCommands, NotificationCommands):
+class Helpdesk(AutomationCommands, TicketCommands, ConfigurationCommands,
+               NotificationCommands):
     """The event-sourced application: tickets and configuration share one event store and
     one notification log, which projections and workers follow."""

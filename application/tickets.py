@@ -256,14 +256,21 @@ class TicketCommands(HelpdeskBase):
 
     def add_message(self, number: str, body: str, *, author: Actor,
                     visibility: Visibility = Visibility.PUBLIC, template: str | None = None,
-                    expected_version: int | None = None) -> Saved[Ticket]:
-        """Add a reply or an internal note; a customer reply may reopen the ticket."""
-        message_id = str(uuid.uuid4())
-        return self._change(
-            number, lambda t: t.add_message(message_id, body, author=author,
-                                            visibility=visibility, at=self.clock(),
-                                            template=template),
-            expected_version)
+                    expected_version: int | None = None,
+                    message_id: str | None = None) -> Saved[Ticket]:
+        """Add a reply or an internal note; a customer reply may reopen the ticket.
+
+        With ``message_id`` (automations derive it from the causing event) the command is
+        idempotent: a message already in the conversation is not added again."""
+        chosen_id = message_id or str(uuid.uuid4())
+
+        def command(t: Ticket) -> None:
+            if message_id is not None and t.has_message(message_id):
+                return
+            t.add_message(chosen_id, body, author=author, visibility=visibility,
+                          at=self.clock(), template=template)
+
+        return self._change(number, command, expected_version)
 
     def tag(self, number: str, tags: Iterable[str], *, actor: Actor,
             expected_version: int | None = None) -> Saved[Ticket]:
@@ -334,9 +341,17 @@ class TicketCommands(HelpdeskBase):
             ticket = self.get_ticket(number)
         except (NotFound, InvalidInput):
             return None
-        if ticket.deleted or not token_matches(token, ticket.access_token_hash):
+        matches = [token_matches(token, known) for known in ticket.access_hashes]
+        if ticket.deleted or not any(matches):
             return None
         return ticket
+
+    def issue_access_link(self, number: str, *, actor: Actor) -> tuple[Saved[Ticket], str]:
+        """A new private link token for the customer (for an e-mail); returned once."""
+        token = new_token()
+        saved = self._change(number, lambda t: t.issue_access_link(
+            hash_token(token), actor=actor, at=self.clock()), None)
+        return saved, token
 
     def delete(self, number: str, *, actor: Actor, reason: str = "",
                expected_version: int | None = None) -> Saved[Ticket]:

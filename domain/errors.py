@@ -62,7 +62,7 @@ class TransitionRefused(Conflict):
     def __init__(self, current: str, requested: str, detail: str = "") -> None:
         self.current = current
         self.requested = requested
-        message = f"cannot move a ticket from {current!r} to {requested!r}"
+        message = f"cannot move a ticket from '{current}' to '{requested}'"
         super().__init__(f"{message}: {detail}" if detail else message)
 
 

@@ -50,6 +50,7 @@ class TicketState:
     product_ref: str | None
     tags: tuple[str, ...]
     access_token_hash: str
+    access_links: list[str]
     follow_up_of: str | None
     follow_ups: list[str]
     messages: list[Message]

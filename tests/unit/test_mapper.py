@@ -85,6 +85,7 @@ def busy_ticket() -> Ticket:
     t.unassign(actor=AGENT, at=at(10))
     t.change_status(Status.CLOSED, actor=AGENT, at=at(11))
     t.link_follow_up("HD-2", actor=AGENT, at=at(12))
+    t.issue_access_link("f" * 64, actor=SYSTEM, at=at(12))
     t.delete(actor=SYSTEM, at=at(13), reason="spam")
     return t
 
