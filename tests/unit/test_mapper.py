@@ -258,7 +258,7 @@ def snapshot_copy(aggregate: Aggregate) -> Any:
 def test_ticket_snapshot_round_trips() -> None:
     ticket = busy_ticket()
     copy = snapshot_copy(ticket)
-    assert copy.version == ticket.version == 18
+    assert copy.version == ticket.version == 19
     assert all(type(m) is Message and type(m.author) is Actor for m in copy.messages)
     assert copy.messages[1].visibility is Visibility.PUBLIC
     assert copy.breached == [SlaMetric.FIRST_RESPONSE] and type(copy.tags) is tuple
