@@ -44,9 +44,9 @@ class AutomationCommands(TicketCommands, HelpdeskBase):
             for metric, due_at in overdue_metrics(ticket, now):
                 ticket.record_sla_breach(metric, due_at, actor=SLA_MONITOR, at=now)
                 what = metric.value.replace("_", " ")
+                # The SLA terms stay: a stricter target would breach again at once.
                 ticket.escalate(actor=SLA_MONITOR, at=now,
-                                reason=f"{what} was due {due_at:%Y-%m-%d %H:%M} UTC",
-                                sla=self.sla_terms(ticket.category, ticket.priority.raised()))
+                                reason=f"{what} was due {due_at:%Y-%m-%d %H:%M} UTC")
 
         return self._change(number, command, None)
 

@@ -102,7 +102,7 @@ def waiting_order(priority: Priority, created_at: datetime) -> tuple[int, dateti
 def _routing_key(c: Candidate) -> tuple[int, Fraction, bool, datetime, str]:
     """Least open tickets, then least full, then idle longest, then agent id."""
     idle = c.last_assigned_at
-    return (-c.open_assigned, Fraction(c.open_assigned, c.capacity), idle is not None,
+    return (c.open_assigned, Fraction(c.open_assigned, c.capacity), idle is not None,
             _NEVER if idle is None else _as_utc(idle), c.agent_id)
 
 

@@ -8,7 +8,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import uvicorn
 from tqdm import tqdm
@@ -17,6 +17,7 @@ from application.service import Helpdesk
 from domain.agent import Agent
 from domain.errors import DomainError
 from domain.values import Actor, Role
+from helpdesk.background import build_background
 from helpdesk.bootstrap import build_application, build_read_side, migrate, open_store
 from helpdesk.demo import ADMIN_EMAIL as DEMO_ADMIN
 from helpdesk.demo import already_seeded, seed_demo
@@ -115,15 +116,68 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if args.demo:  # before anything follows the log: seeding runs on a simulated clock
         _seed_demo(app)
     read_side = build_read_side(app, store).start()
+    background = build_background(settings, app, store)
+    if not settings.redis_url:  # embedded: worker threads in this process
+        background.start_workers(settings.worker_threads)
+    background.start_dispatcher(app, store, settings.monitor_interval)
     try:
         url = f"http://{args.host}:{args.port}"
         print(f"helpdesk is serving on {url} (API docs: {url}/schema)", flush=True)
         uvicorn.run(build_http_app(settings, app, read_side), host=args.host, port=args.port,
                     log_level="info", access_log=False)
     finally:
+        background.stop()
         read_side.stop()
         store.dispose()
         app.close()
+    return 0
+
+
+def _run_until_signalled(check: Callable[[], None]) -> None:
+    stopping = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stopping.set())
+    while not stopping.wait(0.5):
+        check()
+
+
+def cmd_dispatch(settings: Settings, _: argparse.Namespace) -> int:
+    """Follow the log and enqueue reactions (and the periodic jobs) until SIGTERM."""
+    app, store = build_application(settings), open_store(settings)
+    background = build_background(settings, app, store).start_dispatcher(
+        app, store, settings.monitor_interval)
+    log.info("dispatching to %s", "Redis" if settings.redis_url else "an in-process broker")
+
+    def check() -> None:
+        if background.dispatcher and background.dispatcher.error is not None:
+            raise background.dispatcher.error
+
+    try:
+        _run_until_signalled(check)
+    finally:
+        background.stop()
+        store.dispose()
+        app.close()
+    log.info("dispatcher stopped")
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """Run Dramatiq worker threads on Redis until SIGTERM."""
+    if not settings.redis_url:
+        raise SettingsError("helpdesk worker needs HELPDESK_REDIS_URL (without Redis, "
+                            "helpdesk serve runs the workers in-process)")
+    app, store = build_application(settings), open_store(settings)
+    background = build_background(settings, app, store).start_workers(
+        args.threads or settings.worker_threads)
+    log.info("worker consuming with %s threads", args.threads or settings.worker_threads)
+    try:
+        _run_until_signalled(lambda: None)
+    finally:
+        background.stop()
+        store.dispose()
+        app.close()
+    log.info("worker stopped")
     return 0
 
 
@@ -173,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--port", type=int, default=8000)
         command.set_defaults(handler=handler)
     commands.add_parser("project", help=cmd_project.__doc__).set_defaults(handler=cmd_project)
+    commands.add_parser("dispatch", help=cmd_dispatch.__doc__).set_defaults(
+        handler=cmd_dispatch)
+    worker = commands.add_parser("worker", help=cmd_worker.__doc__)
+    worker.add_argument("--threads", type=int, default=0, help="worker threads")
+    worker.set_defaults(handler=cmd_worker)
 
     agents = commands.add_parser("agents", help="manage agent accounts")
     agent_commands = agents.add_subparsers(dest="agents_command", required=True)

@@ -26,6 +26,12 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     max_body_bytes: int = 64 * 1024
     portal_rate_limit_per_minute: int = 20
+    smtp_url: str | None = None
+    mail_from: str = "Help Desk <helpdesk@localhost>"
+    outbox: str = "var/outbox"
+    monitor_interval: int = 60
+    worker_threads: int = 4
+    worker_heartbeat_ms: int = 60_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -37,6 +43,12 @@ class Settings:
             public_url=(environ.get("HELPDESK_PUBLIC_URL") or cls.public_url).rstrip("/"),
             max_body_bytes=_whole(environ, "HELPDESK_MAX_BODY_BYTES", 64 * 1024),
             portal_rate_limit_per_minute=_whole(environ, "HELPDESK_PORTAL_RATE_LIMIT", 20),
+            smtp_url=environ.get("HELPDESK_SMTP_URL") or None,
+            mail_from=environ.get("HELPDESK_MAIL_FROM") or cls.mail_from,
+            outbox=environ.get("HELPDESK_OUTBOX") or cls.outbox,
+            monitor_interval=_whole(environ, "HELPDESK_MONITOR_INTERVAL", 60),
+            worker_threads=_whole(environ, "HELPDESK_WORKER_THREADS", 4),
+            worker_heartbeat_ms=_whole(environ, "HELPDESK_WORKER_HEARTBEAT_MS", 60_000),
         )
 
     @property

@@ -3,6 +3,9 @@ factory ``helpdesk api`` (and any ASGI server) loads in each worker process."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import redis
 from litestar import Litestar
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
@@ -29,9 +32,18 @@ def rate_limit_store(settings: Settings) -> Store:
     return MemoryStore()
 
 
+def broker_probe(settings: Settings) -> dict[str, Callable[[], None]]:
+    """A readiness probe of the Redis broker, when there is one."""
+    if not settings.redis_url:
+        return {}
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=2,
+                                  socket_timeout=2)
+    return {"broker": lambda: client.ping() and None}
+
+
 def build_http_app(settings: Settings, app: Helpdesk, read: ReadSide) -> Litestar:
     """The Litestar application over an already-built write and read side."""
-    services = Services(app, read, api_settings(settings))
+    services = Services(app, read, api_settings(settings), probes=broker_probe(settings))
     return create_app(services, rate_limit_store=rate_limit_store(settings))
 
 

@@ -27,6 +27,11 @@ from projections.view import APPLICATION_NAME, PositionMoved
 
 log = logging.getLogger(__name__)
 
+class Transient(Exception):
+    """Something outside the database is down (the broker, say): stop this batch, keep the
+    position, and try again later. Nothing is skipped."""
+
+
 Decoded = tuple[Any | None, int]
 """An event (None when it could not be decoded) and its notification id."""
 
@@ -111,9 +116,9 @@ class ProjectionRunner:
         except PositionMoved as moved:
             log.info("%s: position moved to %s by another writer", model.name, moved.found)
             self.positions[model.name] = moved.found
-        except DBAPIError:
+        except (DBAPIError, Transient):
             raise
-        except Exception:
+        except Exception:  # find and skip the event the model cannot handle
             self._apply_one_by_one(model, position, todo)
 
     def _apply(self, model: ReadModel, position: int, todo: list[Decoded]) -> None:
@@ -130,7 +135,7 @@ class ProjectionRunner:
         for event, nid in todo:
             try:
                 self._apply(model, self.positions[model.name], [(event, nid)])
-            except (DBAPIError, PositionMoved):
+            except (DBAPIError, PositionMoved, Transient):
                 raise
             except Exception:
                 log.exception("%s: skipping notification %s (%s) it cannot handle",
@@ -142,9 +147,18 @@ class ProjectionRunner:
     def run(self) -> None:
         """Follow the log until ``stop()``; a database error ends the loop and is kept in
         ``error`` (and re-raised)."""
+        pause = self.poll_interval
         try:
             while not self._stopping.is_set():
-                if not self.catch_up():
+                try:
+                    applied = self.catch_up()
+                except Transient as error:
+                    log.warning("waiting %.1fs to retry: %s", pause, error)
+                    self.wakeup.wait(pause)
+                    pause = min(pause * 2, 30.0)
+                    continue
+                pause = self.poll_interval
+                if not applied:
                     self.wakeup.wait(self.poll_interval)
         except BaseException as error:
             self.error = error
