@@ -15,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Mapper, Recording
 
+from application.chain import unseal
 from application.clock import Clock, system_clock
 from application.mapper import TypedMapper
 from domain.agent import Agent
@@ -66,6 +67,28 @@ class HelpdeskBase(Application[UUID]):
             settings.setdefault("IS_SNAPSHOTTING_ENABLED", "y")
         self.saved_listeners: list[Callable[[int], None]] = []
         super().__init__(settings)
+        if isinstance(self.mapper, TypedMapper):
+            self.mapper.chain.fallback = self._stored_digest
+
+    def _stored_digest(self, originator_id: UUID, version: int) -> str:
+        """The chain digest of a stored ticket event (when it was not read recently)."""
+        for stored in self.recorder.select_events(originator_id, gt=version - 1, lte=version):
+            parts = unseal(stored.state)
+            if parts is not None:
+                return parts[2]
+        raise LookupError(f"ticket event {originator_id} v{version} has no chain digest")
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Save; if the save fails, forget the chain digests of the events not stored."""
+        pending = [(e.originator_id, e.originator_version) for obj in objs
+                   if obj is not None and hasattr(obj, "pending_events")
+                   for e in obj.pending_events]
+        try:
+            return super().save(*objs, **kwargs)
+        except BaseException:
+            if isinstance(self.mapper, TypedMapper):
+                self.mapper.chain.forget(pending)
+            raise
 
     def construct_mapper(self) -> Mapper[UUID]:
         """Events are encoded compactly by msgspec and decoded by their annotations."""

@@ -21,6 +21,8 @@ from eventsourcing.domain import CanSnapshotAggregate, DomainEventProtocol
 from eventsourcing.persistence import Mapper, MapperDeserialisationError, StoredEvent
 from eventsourcing.utils import get_topic, resolve_topic
 
+from application.chain import CHAINED_TOPIC_PREFIX, ChainMemory, digest, seal, unseal
+
 _ENCODER = msgspec.json.Encoder()
 _DECODER = msgspec.json.Decoder(dict[str, Any])
 _NOT_STATE = frozenset({"originator_id", "originator_version"})
@@ -28,7 +30,12 @@ _AGGREGATE_BASE_TYPES: dict[str, Any] = {"_created_on": datetime, "_modified_on"
 
 
 class TypedMapper(Mapper[UUID]):
-    """A ``Mapper`` that encodes event state with msgspec and decodes it by annotations."""
+    """A ``Mapper`` that encodes event state with msgspec and decodes it by annotations,
+    and hash-chains every ticket event to its predecessor (see ``application.chain``)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.chain = ChainMemory()
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         """Encode an event (or snapshot) for the recorder."""
@@ -37,6 +44,13 @@ class TypedMapper(Mapper[UUID]):
         if class_version > 1:
             state["class_version"] = class_version
         data = _ENCODER.encode(state)
+        topic = get_topic(type(domain_event))
+        if topic.startswith(CHAINED_TOPIC_PREFIX):
+            oid, version = domain_event.originator_id, domain_event.originator_version
+            prev = self.chain.previous(oid, version)
+            own = digest(oid, version, topic, data, prev)
+            data = seal(data, prev, own)
+            self.chain.remember(oid, version, own)
         if self.compressor:
             data = self.compressor.compress(data)
         if self.cipher:
@@ -44,7 +58,7 @@ class TypedMapper(Mapper[UUID]):
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
-            topic=get_topic(type(domain_event)),
+            topic=topic,
             state=data,
         )
 
@@ -57,7 +71,10 @@ class TypedMapper(Mapper[UUID]):
                 data = self.cipher.decrypt(data)
             if self.compressor:
                 data = self.compressor.decompress(data)
+            if stored_event.topic.startswith(CHAINED_TOPIC_PREFIX):
+                self._remember_chain(stored_event, data)
             raw: dict[str, Any] = _DECODER.decode(data)
+            raw.pop("_chain", None)
             class_version = getattr(cls, "class_version", 1)
             from_version = raw.pop("class_version", 1)
             while from_version < class_version:
@@ -81,6 +98,14 @@ class TypedMapper(Mapper[UUID]):
         event = object.__new__(cls)
         object.__setattr__(event, "__dict__", state)
         return cast(DomainEventProtocol[UUID], event)
+
+
+    def _remember_chain(self, stored_event: StoredEvent, data: bytes) -> None:
+        parts = unseal(data)
+        if parts is not None:
+            oid = stored_event.originator_id
+            self.chain.remember(oid if isinstance(oid, UUID) else UUID(str(oid)),
+                                stored_event.originator_version, parts[2])
 
 
 @cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from application.audit import AuditCommands
 from application.automation import AutomationCommands
 from application.configuration import ConfigurationCommands
 from application.notifications import NotificationCommands
@@ -9,6 +10,6 @@ from application.tickets import TicketCommands
 
 
 class Helpdesk(AutomationCommands, TicketCommands, ConfigurationCommands,
-               NotificationCommands):
+               NotificationCommands, AuditCommands):
     """The event-sourced application: tickets and configuration share one event store and
     one notification log, which projections and workers follow."""

@@ -191,8 +191,10 @@ def test_stored_state_is_compact_json_without_type_tags() -> None:
         assert "originator_id" not in data and "originator_version" not in data
         compact = json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
         assert state == compact
-    assigned = MAPPER.to_stored_event(busy_ticket().pending_events[1])
-    assert json.loads(assigned.state) == {
+    assigned = json.loads(MAPPER.to_stored_event(busy_ticket().pending_events[1]).state)
+    chain = assigned.pop("_chain")  # ticket events carry their hash chain last
+    assert sorted(chain) == ["digest", "prev"] and len(chain["digest"]) == 64
+    assert assigned == {
         "timestamp": "2026-03-02T09:01:00Z", "actor": {"kind": "agent", "id": "agent-1"},
         "agent_id": "agent-1", "reason": "skills"}
 

@@ -1,0 +1,117 @@
+"""Tamper evidence: one changed byte, a removed event or two swapped events are found and
+located; an untouched history verifies clean (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+from domain.ticket import Ticket
+from domain.values import Actor, Priority, Status
+from helpdesk.settings import parse_postgres_url
+
+AGENT = Actor.agent("a-1")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request):
+    return request.param
+
+
+@pytest.fixture
+def desk(backend, request, make_app):
+    url = request.getfixturevalue(f"{backend}_url")
+    app = make_app(url, snapshot_interval=0)
+    number = app.open_ticket(subject="Broken", description="d", customer_name="C",
+                             customer_email="c@example.com").ticket.number
+    app.change_priority(number, Priority.HIGH, actor=AGENT)            # v2
+    app.add_message(number, "on it", author=AGENT)                     # v3
+    app.change_status(number, Status.WAITING_CUSTOMER, actor=AGENT)    # v4
+    app.add_message(number, "any news?", author=AGENT)                 # v5
+    other = app.open_ticket(subject="Fine", description="d", customer_name="D",
+                            customer_email="d@example.com").ticket.number
+    return app, url, number, other
+
+
+def execute(url: str, sql_sqlite: str, sql_postgres: str, *params) -> None:
+    """Change stored rows behind the application's back, as an intruder would."""
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+            conn.execute(sql_sqlite, params)
+        return
+    target = parse_postgres_url(url)
+    with psycopg.connect(dbname=target.dbname, host=target.host, port=target.port,
+                         user=target.user, autocommit=True) as conn:
+        conn.execute(f'SET search_path TO "{target.schema}"')
+        conn.execute(sql_postgres, params)
+
+
+def ticket_key(url: str, number: str):
+    ticket_id = Ticket.create_id(number)
+    return ticket_id.hex if url.startswith("sqlite") else ticket_id
+
+
+def test_an_untouched_history_verifies_clean(desk):
+    app, _, number, _ = desk
+    result = app.verify_ticket(number)
+    assert result.ok and result.checked == 5 and result.first_bad_version is None
+    assert all(r.ok for _, r in app.verify_all())
+
+
+def test_one_changed_byte_is_found_at_its_event(desk):
+    app, url, number, other = desk
+    execute(url,
+            "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), 'on it', "
+            "'on iT') AS BLOB) WHERE originator_id = ? AND originator_version = 3",
+            "UPDATE helpdesk_events SET state = convert_to(replace(convert_from(state, 'UTF8'),"
+            " 'on it', 'on iT'), 'UTF8') WHERE originator_id = %s AND originator_version = 3",
+            ticket_key(url, number))
+    result = app.verify_ticket(number)
+    assert not result.ok and result.first_bad_version == 3 and "altered" in result.problem
+    assert app.verify_ticket(other).ok
+    failures = [ticket_id for ticket_id, r in app.verify_all() if not r.ok]
+    assert failures == [Ticket.create_id(number)]
+
+
+def test_a_removed_event_is_found(desk):
+    app, url, number, _ = desk
+    execute(url, "DELETE FROM stored_events WHERE originator_id = ? AND originator_version = 2",
+            "DELETE FROM helpdesk_events WHERE originator_id = %s AND originator_version = 2",
+            ticket_key(url, number))
+    result = app.verify_ticket(number)
+    assert not result.ok and result.first_bad_version == 2 and "missing" in result.problem
+
+
+def test_two_swapped_events_are_found(desk):
+    app, url, number, _ = desk
+    key = ticket_key(url, number)
+    for version, temporary in ((3, 1003), (5, 3), (1003, 5)):
+        execute(url,
+                "UPDATE stored_events SET originator_version = ? WHERE originator_id = ? AND "
+                "originator_version = ?",
+                "UPDATE helpdesk_events SET originator_version = %s WHERE originator_id = %s "
+                "AND originator_version = %s", temporary, key, version)
+    result = app.verify_ticket(number)
+    assert not result.ok and result.first_bad_version == 3
+    assert "does not follow" in result.problem or "altered" in result.problem
+
+
+def test_chains_stay_whole_across_writers_snapshots_and_lost_races(backend, request, make_app):
+    url = request.getfixturevalue(f"{backend}_url")
+    first, second = make_app(url, snapshot_interval=3), make_app(url, snapshot_interval=3)
+    number = first.open_ticket(subject="s", description="d", customer_name="C",
+                               customer_email="c@example.com").ticket.number
+    for i in range(8):  # alternate writers: each must chain onto the other's events
+        writer = (first, second)[i % 2]
+        writer.add_message(number, f"note {i}", author=AGENT)
+    stale = first.get_ticket(number)
+    second.add_message(number, "wins the race", author=AGENT)
+    stale.tag(["late"], actor=AGENT, at=stale.modified_on)
+    with pytest.raises(IntegrityError):
+        first.save(stale)  # its digest must be forgotten...
+    first.tag(number, ["late"], actor=AGENT)  # ...so this one chains onto the winner
+    result = second.verify_ticket(number)
+    assert result.ok and result.checked == first.get_ticket(number).version
