@@ -3,17 +3,19 @@ for ``helpdesk worker``, ``helpdesk dispatch`` and the embedded ``helpdesk serve
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dramatiq
+from dramatiq.brokers.stub import StubBroker
 
 from application.service import Helpdesk
 from helpdesk.settings import Settings
 from projections.runner import ProjectionRunner
 from projections.store import ReadStore
 from workers.actors import Actors, declare_actors
-from workers.broker import build_broker
+from workers.broker import QUEUE, build_broker
 from workers.context import WorkerContext
 from workers.dispatcher import Scheduler, build_dispatcher
 from workers.mail import mailer_from_settings
@@ -59,6 +61,9 @@ class Background:
         if self.dispatcher:
             self.dispatcher.stop()
         if self.workers:
+            if isinstance(self.broker, StubBroker):  # in-process queues die with us: drain
+                with contextlib.suppress(Exception):
+                    self.broker.join(QUEUE, timeout=30_000)
             self.workers.stop()
         self.broker.close()
 

@@ -12,6 +12,7 @@ from helpdesk.settings import Settings, parse_postgres_url, persistence_env
 from projections.migrate import upgrade
 from projections.read_side import ReadSide
 from projections.store import ReadStore, open_read_store
+from workers.dispatcher import start_dispatching_at
 
 
 def ensure_postgres_schema(database_url: str) -> None:
@@ -42,13 +43,16 @@ def open_store(settings: Settings) -> ReadStore:
 
 
 def migrate(settings: Settings) -> None:
-    """Create or upgrade the event store and the read tables."""
-    build_application(settings).close()
+    """Create or upgrade the event store and the read tables; a new installation's
+    dispatcher starts at the current end of the log."""
+    app = build_application(settings)
     store = open_store(settings)
     try:
         upgrade(store)
+        start_dispatching_at(store, app.recorder.max_notification_id() or 0)
     finally:
         store.dispose()
+        app.close()
 
 
 def build_read_side(app: Helpdesk, store: ReadStore,

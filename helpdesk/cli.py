@@ -24,6 +24,7 @@ from helpdesk.demo import already_seeded, seed_demo
 from helpdesk.settings import Settings, SettingsError
 from helpdesk.web import build_http_app
 from projections.analysts import grant_analyst_role
+from workers.dispatcher import start_dispatching_at
 
 CLI_ACTOR = Actor.system("cli")
 DEMO_TICKETS = int(os.environ.get("HELPDESK_DEMO_TICKETS", "300"))
@@ -113,8 +114,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     """Run everything in one process: HTTP API, projection runners (and workers)."""
     migrate(settings)
     app, store = build_application(settings), open_store(settings)
-    if args.demo:  # before anything follows the log: seeding runs on a simulated clock
-        _seed_demo(app)
+    if args.demo and _seed_demo(app):  # before anything follows the log
+        # The demo's history happened on a simulated clock: it needs no reactions.
+        start_dispatching_at(store, app.recorder.max_notification_id() or 0, force=True)
     read_side = build_read_side(app, store).start()
     background = build_background(settings, app, store)
     if not settings.redis_url:  # embedded: worker threads in this process
@@ -143,6 +145,9 @@ def _run_until_signalled(check: Callable[[], None]) -> None:
 
 def cmd_dispatch(settings: Settings, _: argparse.Namespace) -> int:
     """Follow the log and enqueue reactions (and the periodic jobs) until SIGTERM."""
+    if not settings.redis_url:
+        raise SettingsError("helpdesk dispatch needs HELPDESK_REDIS_URL (without Redis, "
+                            "helpdesk serve dispatches in-process)")
     app, store = build_application(settings), open_store(settings)
     background = build_background(settings, app, store).start_dispatcher(
         app, store, settings.monitor_interval)
@@ -181,8 +186,10 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _seed_demo(app: Helpdesk) -> None:
-    if already_seeded(app):
+def _seed_demo(app: Helpdesk) -> bool:
+    """Seed the demo on first start (True), else rotate the demo admin's token (False)."""
+    seeded = not already_seeded(app)
+    if not seeded:
         token = app.rotate_agent_token(str(Agent.create_id(DEMO_ADMIN)), actor=CLI_ACTOR).token
         print("demo data is already there; the admin's token was rotated.")
     else:
@@ -192,6 +199,7 @@ def _seed_demo(app: Helpdesk) -> None:
         print(report.summary())
         token = report.admin_token
     print(f"admin ({DEMO_ADMIN}) token, shown once:\n{token}", flush=True)
+    return seeded
 
 
 def cmd_api(settings: Settings, args: argparse.Namespace) -> int:

@@ -83,10 +83,20 @@ class SqlView(TrackingRecorder):
 
     def reset(self, conn: Connection) -> None:
         """Set the position back to the start (for a rebuild), in ``conn``'s transaction."""
+        self.move_to(conn, 0)
+
+    def move_to(self, conn: Connection, position: int) -> None:
+        """Set the position, in ``conn``'s transaction (rebuilds, and followers that are to
+        skip history)."""
         self._lock_position(conn)
         conn.execute(update(projection_positions)
                      .where(projection_positions.c.name == self.name)
-                     .values(position=0, updated_at=datetime.now(tz=UTC)))
+                     .values(position=position, updated_at=datetime.now(tz=UTC)))
+
+    def has_position(self, conn: Connection) -> bool:
+        """Whether this follower has ever recorded a position."""
+        return conn.execute(select(projection_positions.c.position).where(
+            projection_positions.c.name == self.name)).first() is not None
 
     # -- TrackingRecorder -------------------------------------------------------------
 

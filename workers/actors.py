@@ -72,7 +72,7 @@ def declare_actors(broker: dramatiq.Broker, ctx: WorkerContext) -> Actors:
     }
     return {
         name: dramatiq.actor(handler, broker=broker, actor_name=name, queue_name=QUEUE,
-                            max_retries=MAX_RETRIES, min_backoff=500, max_backoff=60_000,
+                            max_retries=MAX_RETRIES, min_backoff=2_000, max_backoff=300_000,
                             retry_when=_retry_when)
         for name, handler in handlers.items()
     }

@@ -12,7 +12,9 @@ from projections.read_side import projected_position
 from projections.store import ReadStore
 from workers.mail import Mailer
 
-MAX_DELIVERY_ATTEMPTS = 5
+MAX_DELIVERY_ATTEMPTS = 8
+"""With the actors' back-off (2 s doubling to 5 min) this rides out ~8 minutes of SMTP
+outage before a notification is recorded as failed."""
 
 
 @dataclass

@@ -44,6 +44,16 @@ def send(actors: Actors, reaction: str, *args: Any) -> None:
         raise Transient(f"cannot enqueue {reaction}: {error}") from error
 
 
+def start_dispatching_at(store: ReadStore, position: int, *, force: bool = False) -> None:
+    """Let the dispatcher begin after ``position``: when it has no position yet (a new
+    installation reacts to what happens from now on), or always with ``force`` (demo
+    history written on a simulated clock needs no reactions)."""
+    view = SqlView(store, DISPATCHER)
+    with store.writer.begin() as conn:
+        if force or not view.has_position(conn):
+            view.move_to(conn, position)
+
+
 def build_dispatcher(app: Any, store: ReadStore, actors: Actors) -> ProjectionRunner:
     """A runner that dispatches every event of ``app`` once its read store position says so."""
     model = DispatchModel(SqlView(store, DISPATCHER), actors)

@@ -125,7 +125,8 @@ def notices_for(ctx: WorkerContext, event: Any, ticket: Ticket) -> list[Notice]:
                             body) if ticket.assignee else []
         return notices + _to_admins(ctx, "sla_breached", f"[{n}] SLA breached: {s}", body,
                                     email=True)
-    if isinstance(event, ev.PriorityChanged) and event.to_priority is Priority.URGENT:
+    if isinstance(event, ev.PriorityChanged | ev.Escalated) and (
+            event.to_priority is Priority.URGENT):
         return _to_admins(ctx, "urgent_ticket", f"[{n}] URGENT: {s}",
                           f"{n} was raised to urgent.\n{link}", email=True)
     return []

@@ -30,7 +30,8 @@ def reactions_for(event: Any) -> tuple[str, ...]:
         return (ROUTE_WAITING,)
     if isinstance(event, ev.Assigned | ev.MessageAdded | ev.SlaBreached):
         return (NOTIFY,)
-    if isinstance(event, ev.PriorityChanged) and event.to_priority is Priority.URGENT:
+    if isinstance(event, ev.PriorityChanged | ev.Escalated) and (
+            event.to_priority is Priority.URGENT and event.from_priority is not Priority.URGENT):
         return (NOTIFY,)
     return ()
 
