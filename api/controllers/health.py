@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from litestar import Controller, Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from api.metrics import PROJECTION_LAG, REGISTRY
+from api.metrics import PROJECTION_LAG, REGISTRY, refresh_store_metrics
 from api.services import ServicesDep
+
+log = logging.getLogger(__name__)
 
 
 class HealthController(Controller):
@@ -56,8 +60,7 @@ class HealthController(Controller):
     def metrics(self, services: ServicesDep) -> Response[bytes]:
         """Prometheus text format."""
         try:
-            for status in services.read.status():
-                PROJECTION_LAG.labels(status.name).set(status.lag)
-        except Exception:
-            pass
+            refresh_store_metrics(services)
+        except Exception as error:  # metrics must answer even when the database is down
+            log.warning("metrics from the database unavailable: %s", error)
         return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -167,3 +167,15 @@ def test_forged_and_rotated_tokens_are_refused(api):
     api.helpdesk.rotate_agent_token(api.agent_ids["agent"], actor=Actor.system("t"))
     assert api.client.get("/api/v1/tickets", headers={
         "Authorization": f"Bearer {old}"}).status_code == 401
+
+
+def test_metrics_report_requests_events_read_models_and_tickets(api):
+    api.open_portal_ticket()
+    api.sync()
+    api.client.get("/api/v1/tickets", headers=api.auth("agent"))
+    text = api.client.get("/metrics").text
+    assert 'helpdesk_http_requests_total{method="GET",route="/api/v1/tickets",status="200"}' \
+        in text
+    assert 'helpdesk_tickets{status="open"} 1.0' in text
+    assert f"helpdesk_events_recorded {float(api.event_count())}" in text
+    assert 'helpdesk_projection_lag_events{read_model="ticket_queue"} 0.0' in text
