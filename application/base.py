@@ -21,6 +21,7 @@ from application.mapper import TypedMapper
 from domain.agent import Agent
 from domain.errors import Conflict, NotFound, StaleVersion
 from domain.ticket import Ticket
+from domain.ticket_number import check_number
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,14 @@ class HelpdeskBase(Application[UUID]):
         if not isinstance(aggregate, cls):
             return None
         return aggregate
+
+    def get_ticket(self, number: str, version: int | None = None) -> Ticket:
+        """The ticket with this number (as of ``version``); ``NotFound`` otherwise."""
+        clean = check_number(number)
+        ticket = self.find(Ticket, Ticket.create_id(clean), version)
+        if ticket is None:
+            raise NotFound("ticket", clean)
+        return ticket
 
     def get_agent(self, agent_id: str) -> Agent:
         """The agent with this id (active or not); ``NotFound`` otherwise."""

@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import threading
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError
-
-from application.base import SAVE_ATTEMPTS, HelpdeskBase, Saved, pause_before_retry
+from application.base import Saved
+from application.opening import OpenedTicket, OpeningCommands, OpenRequest
 from application.ticket_changes import KEEP, TicketChanges
 from application.tokens import hash_token, new_token, token_matches
 from domain.agent import Agent
 from domain.category import Category
-from domain.customer import Customer
-from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgent, UnknownCategory
+from domain.errors import InvalidInput, NotFound, UnknownAgent, UnknownCategory
 from domain.rules import NAME_MAX, check_all, check_email, check_text
 from domain.sla import DEFAULT_POLICY, DEFAULT_TARGETS, SlaPolicy, SlaTerms
 from domain.ticket import Ticket
-from domain.ticket_number import TicketNumberSequence, check_number
 from domain.values import (
     Actor,
-    ActorKind,
     Channel,
-    CustomerRef,
     Priority,
     SlaMetric,
     Status,
@@ -36,32 +29,10 @@ from domain.values import (
 DEFAULT_CATEGORY = "general"
 
 
-@dataclass(frozen=True)
-class OpenedTicket:
-    """A new ticket, the customer's access token (shown once), and the log position."""
-
-    ticket: Ticket
-    access_token: str
-    position: int
-
-
-class TicketCommands(HelpdeskBase):
+class TicketCommands(OpeningCommands):
     """One method per ticket command: get → aggregate method → save."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._numbering = threading.Lock()
-        self._sequences: dict[int, TicketNumberSequence] = {}
-
     # -- lookups ----------------------------------------------------------------------
-
-    def get_ticket(self, number: str, version: int | None = None) -> Ticket:
-        """The ticket with this number (as of ``version``); ``NotFound`` otherwise."""
-        clean = check_number(number)
-        ticket = self.find(Ticket, Ticket.create_id(clean), version)
-        if ticket is None:
-            raise NotFound("ticket", clean)
-        return ticket
 
     def active_category(self, slug: str, field: str = "category") -> Category:
         """The category with this slug, if it exists and is active."""
@@ -121,57 +92,16 @@ class TicketCommands(HelpdeskBase):
             "email": lambda: check_email("email", customer_email),
             "name": lambda: check_text("name", customer_name, NAME_MAX, single_line=True),
         })
-        category_slug = category or DEFAULT_CATEGORY
-        chosen = self.active_category(category_slug)
+        fields = Ticket.check_opening(subject=subject, description=description, branch=branch,
+                                      order_ref=order_ref, product_ref=product_ref, tags=tags)
+        chosen = self.active_category(category or DEFAULT_CATEGORY)
         chosen_priority = priority or chosen.default_priority
-        sla = self.sla_terms(chosen.slug, chosen_priority)
-        agent = self.active_agent(assignee) if assignee else None
-        token = new_token()
-        for attempt in range(SAVE_ATTEMPTS):
-            if attempt:
-                pause_before_retry(attempt)
-            customer = self.find(Customer, Customer.create_id(contact["email"]))
-            is_new_customer = customer is None
-            if customer is None:
-                customer = Customer.register(contact["email"], contact["name"], at=self.clock())
-            opener = actor or Actor.customer(str(customer.id))
-            original = self._closed_original(follow_up_of)
-            with self._numbering:
-                now = self.clock()
-                sequence = self._sequence(now)
-                number = sequence.allocate(at=now)[0]
-                try:
-                    ticket = Ticket.open(
-                        number=number, subject=subject, description=description,
-                        customer=CustomerRef(str(customer.id), customer.name, customer.email),
-                        channel=channel, category=chosen.slug,
-                        priority=chosen_priority, actor=opener, sla=sla,
-                        access_token_hash=hash_token(token), at=now,
-                        branch=branch or customer.branch, order_ref=order_ref,
-                        product_ref=product_ref, tags=tags,
-                        follow_up_of=original.number if original else None,
-                    )
-                    if agent is not None:
-                        assigner = opener if opener.kind is not ActorKind.CUSTOMER else (
-                            Actor.system("assignment"))
-                        ticket.assign(agent.agent_id, actor=assigner, at=now,
-                                      reason="assigned when the ticket was opened")
-                    if original is not None:
-                        original.link_follow_up(number, actor=opener, at=now)
-                    position = self.save_all(sequence, customer if is_new_customer else None,
-                                             original, ticket)
-                except IntegrityError:
-                    # Another process took this number, registered this customer, or
-                    # changed the original ticket: reload and try again.
-                    self._sequences.pop(now.year, None)
-                    continue
-                except BaseException:
-                    # Refused input (or a failed save): the number was not used, so the
-                    # cached sequence must forget it was taken.
-                    self._sequences.pop(now.year, None)
-                    raise
-            return OpenedTicket(ticket, token, position)
-        raise Conflict("too many tickets opened at once; try again")
+        return self._submit_opening(OpenRequest(
+            email=contact["email"], name=contact["name"], fields=fields, channel=channel,
+            category=chosen.slug, priority=chosen_priority,
+            sla=self.sla_terms(chosen.slug, chosen_priority), actor=actor,
+            agent=self.active_agent(assignee) if assignee else None, token=new_token(),
+            follow_up_of=follow_up_of))
 
     def open_follow_up(self, original_number: str, *, subject: str, description: str,
                        actor: Actor | None = None) -> OpenedTicket:
@@ -184,22 +114,6 @@ class TicketCommands(HelpdeskBase):
             branch=original.branch, order_ref=original.order_ref,
             product_ref=original.product_ref, follow_up_of=original.number,
         )
-
-    def _closed_original(self, number: str | None) -> Ticket | None:
-        if number is None:
-            return None
-        original = self.get_ticket(number)
-        if original.status is not Status.CLOSED:
-            raise InvalidInput.field("follow_up_of", f"ticket {original.number} is not closed")
-        return original
-
-    def _sequence(self, now: datetime) -> TicketNumberSequence:
-        sequence = self._sequences.get(now.year)
-        if sequence is None:
-            found = self.find(TicketNumberSequence, TicketNumberSequence.create_id(now.year))
-            sequence = found or TicketNumberSequence.start(now.year, at=now)
-            self._sequences[now.year] = sequence
-        return sequence
 
     # -- changing ---------------------------------------------------------------------
 

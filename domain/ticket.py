@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -70,14 +71,8 @@ class Ticket(TicketState, Aggregate):
         sla: SlaTerms | None = None,
     ) -> Ticket:
         """Open a ticket; the caller has already resolved category and customer."""
-        fields = check_all({
-            "subject": lambda: check_text("subject", subject, SUBJECT_MAX, single_line=True),
-            "description": lambda: check_text("description", description, DESCRIPTION_MAX),
-            "branch": lambda: check_branch("branch", branch),
-            "order_ref": lambda: check_ref("order_ref", order_ref),
-            "product_ref": lambda: check_ref("product_ref", product_ref),
-            "tags": lambda: check_tags("tags", tags),
-        })
+        fields = cls.check_opening(subject=subject, description=description, branch=branch,
+                                   order_ref=order_ref, product_ref=product_ref, tags=tags)
         return cls._create(
             ev.Opened,
             timestamp=at,
@@ -92,6 +87,20 @@ class Ticket(TicketState, Aggregate):
             sla=sla,
             **fields,
         )
+
+    @staticmethod
+    def check_opening(*, subject: str, description: str, branch: str | None,
+                      order_ref: str | None, product_ref: str | None,
+                      tags: Iterable[str]) -> dict[str, Any]:
+        """The opening's free-text fields, normalised; every bad one reported at once."""
+        return check_all({
+            "subject": lambda: check_text("subject", subject, SUBJECT_MAX, single_line=True),
+            "description": lambda: check_text("description", description, DESCRIPTION_MAX),
+            "branch": lambda: check_branch("branch", branch),
+            "order_ref": lambda: check_ref("order_ref", order_ref),
+            "product_ref": lambda: check_ref("product_ref", product_ref),
+            "tags": lambda: check_tags("tags", tags),
+        })
 
     # -- checks -----------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ ALLOWED: dict[str, set[str]] = {
                     "alembic", "psycopg", "msgspec"},
     "workers": {"domain", "application", "workers", "eventsourcing", "dramatiq", "redis",
                 "jinja2", "msgspec", "projections", "sqlalchemy"},
-    "api": {"domain", "application", "projections", "api", "litestar", "msgspec",
+    "api": {"domain", "application", "projections", "api", "litestar", "msgspec", "markupsafe",
             "eventsourcing", "prometheus_client", "jinja2", "sqlalchemy"},
     # the composition root may wire everything
     "helpdesk": PROJECT | {"eventsourcing", "sqlalchemy", "psycopg", "alembic", "litestar",

@@ -1,0 +1,173 @@
+"""Opening tickets, committed in groups: concurrent openings share one transaction (one
+sequence allocation for all their numbers), which is what makes many clients fast."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Recording
+
+from application.base import SAVE_ATTEMPTS, HelpdeskBase, pause_before_retry
+from application.group_commit import GroupCommit, Pending
+from application.tokens import hash_token
+from domain.agent import Agent
+from domain.customer import Customer
+from domain.errors import Conflict, DomainError, InvalidInput
+from domain.sla import SlaTerms
+from domain.ticket import Ticket
+from domain.ticket_number import TicketNumberSequence
+from domain.values import Actor, ActorKind, Channel, CustomerRef, Priority, Status
+
+
+@dataclass(frozen=True)
+class OpenedTicket:
+    """A new ticket, the customer's access token (shown once), and the log position."""
+
+    ticket: Ticket
+    access_token: str
+    position: int
+
+
+@dataclass
+class OpenRequest:
+    """A checked request to open a ticket (everything but the number)."""
+
+    email: str
+    name: str
+    fields: dict[str, Any]
+    channel: Channel
+    category: str
+    priority: Priority
+    sla: SlaTerms
+    actor: Actor | None
+    agent: Agent | None
+    token: str
+    follow_up_of: str | None = None
+    customer: Customer | None = field(default=None, repr=False)
+
+
+class OpeningCommands(HelpdeskBase):
+    """The batched commit behind ``open_ticket``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sequences: dict[int, TicketNumberSequence] = {}
+        self._opening: GroupCommit[OpenedTicket] = GroupCommit(self._commit_openings)
+
+    def _submit_opening(self, request: OpenRequest) -> OpenedTicket:
+        if request.follow_up_of is not None:  # links to another ticket: commits alone
+            pending: Pending[OpenedTicket] = Pending(request)
+            self._commit_openings([pending])
+            if pending.error is not None:
+                raise pending.error
+            assert pending.result is not None
+            return pending.result
+        return self._opening.submit(request)
+
+    def _commit_openings(self, batch: list[Pending[OpenedTicket]]) -> None:
+        for attempt in range(SAVE_ATTEMPTS):
+            if attempt:
+                pause_before_retry(attempt)
+            live = [p for p in batch if p.error is None]
+            if not live:
+                return
+            new_customers = self._customers_for(live)
+            originals = self._originals_for(live)
+            now = self.clock()
+            sequence = self._sequence(now.year, now)
+            numbers = sequence.allocate(len(live), at=now)
+            tickets = [self._build(p.request, number, now, originals.get(p))
+                       for p, number in zip(live, numbers, strict=True)]
+            try:
+                recordings = self.save(sequence, *new_customers, *originals.values(), *tickets)
+            except IntegrityError:
+                # Another process took these numbers, registered one of these customers or
+                # changed an original ticket: reload and try again.
+                self._sequences.pop(now.year, None)
+                continue
+            except BaseException:
+                self._sequences.pop(now.year, None)
+                raise
+            positions = _positions(recordings)
+            self._announce(max(positions.values(), default=0))
+            for pending, ticket in zip(live, tickets, strict=True):
+                pending.succeed(OpenedTicket(ticket, pending.request.token,
+                                             positions[ticket.id]))
+            return
+        raise Conflict("too many tickets opened at once; try again")
+
+    def _customers_for(self, live: list[Pending[OpenedTicket]]) -> list[Customer]:
+        """Attach each request's customer (registering new ones once per batch)."""
+        known: dict[str, Customer] = {}
+        new: list[Customer] = []
+        for pending in live:
+            request: OpenRequest = pending.request
+            customer = known.get(request.email) or self.find(
+                Customer, Customer.create_id(request.email))
+            if customer is None:
+                customer = Customer.register(request.email, request.name, at=self.clock())
+                new.append(customer)
+            known[request.email] = customer
+            request.customer = customer
+        return new
+
+    def _originals_for(self, live: list[Pending[OpenedTicket]]) -> dict[Any, Ticket]:
+        originals: dict[Any, Ticket] = {}
+        for pending in live:
+            number = pending.request.follow_up_of
+            if number is None:
+                continue
+            try:
+                original = self.get_ticket(number)
+                if original.status is not Status.CLOSED:
+                    raise InvalidInput.field("follow_up_of",
+                                             f"ticket {original.number} is not closed")
+            except DomainError as refused:
+                pending.fail(refused)
+                continue
+            originals[pending] = original
+        return {p: t for p, t in originals.items() if p.error is None}
+
+    def _build(self, request: OpenRequest, number: str, now: Any,
+               original: Ticket | None) -> Ticket:
+        customer = request.customer
+        assert customer is not None
+        opener = request.actor or Actor.customer(str(customer.id))
+        ticket = Ticket.open(
+            number=number, customer=CustomerRef(str(customer.id), customer.name,
+                                                customer.email),
+            channel=request.channel, category=request.category, priority=request.priority,
+            actor=opener, sla=request.sla, access_token_hash=hash_token(request.token), at=now,
+            follow_up_of=original.number if original else None,
+            **{**request.fields, "branch": request.fields["branch"] or customer.branch})
+        if request.agent is not None:
+            assigner = opener if opener.kind is not ActorKind.CUSTOMER else (
+                Actor.system("assignment"))
+            ticket.assign(request.agent.agent_id, actor=assigner, at=now,
+                          reason="assigned when the ticket was opened")
+        if original is not None:
+            original.link_follow_up(number, actor=opener, at=now)
+        return ticket
+
+    def _sequence(self, year: int, now: Any) -> TicketNumberSequence:
+        sequence = self._sequences.get(year)
+        if sequence is None:
+            found = self.find(TicketNumberSequence, TicketNumberSequence.create_id(year))
+            sequence = found or TicketNumberSequence.start(year, at=now)
+            self._sequences[year] = sequence
+        return sequence
+
+    def _announce(self, position: int) -> None:
+        if position:
+            for listener in self.saved_listeners:
+                listener(position)
+
+
+def _positions(recordings: list[Recording[Any]]) -> dict[Any, int]:
+    """The log position of each aggregate's last event in a save."""
+    positions: dict[Any, int] = {}
+    for recording in recordings:
+        oid = recording.domain_event.originator_id
+        positions[oid] = max(positions.get(oid, 0), recording.notification.id)
+    return positions
