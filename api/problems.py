@@ -83,6 +83,8 @@ QUERY_FIELDS = frozenset({"cursor", "sort", "limit", "min_position", "q", "from"
 """Fields of commands that arrive as query parameters rather than in the body."""
 
 _MSGSPEC_PATH = re.compile(r"at `\$\.([A-Za-z0-9_.\[\]]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required (query|header|path|cookie) parameter "
+                                r"'([^']+)'")
 _UNKNOWN_FIELD = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
 
 
@@ -126,6 +128,10 @@ def _validation_error(_: Request[Any, Any, Any], error: ValidationException) -> 
             location = str(getattr(source, "value", source))
             errors.append(FieldError(field, message, location))
     detail = error.detail or "the request is not valid"
+    missing = _MISSING_PARAMETER.search(detail)
+    if not errors and missing:
+        errors.append(FieldError(missing.group(2), f"the {missing.group(1)} parameter "
+                                 f"{missing.group(2)!r} is required", missing.group(1)))
     if not errors:
         errors.append(FieldError("body", detail))
     return problem_response(422, detail, errors=errors)

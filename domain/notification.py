@@ -3,13 +3,17 @@ never send twice — the id derives from exactly that."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
 from domain.ids import natural_id
+
+CLAIM_TIMEOUT = timedelta(seconds=30)
+"""Longer than an SMTP exchange takes (the mailer's timeout is 10 s per step); a claim
+older than this belongs to a worker that died mid-send."""
 
 
 class NotificationRequested(Aggregate.Created):
@@ -30,7 +34,15 @@ class NotificationRequested(Aggregate.Created):
             self.cause_event_id, self.recipient, self.recipient_kind)
         n.channel, n.kind, n.subject, n.body = self.channel, self.kind, self.subject, self.body
         n.ticket_number, n.status, n.attempts, n.reason = self.ticket_number, "pending", 0, ""
-        n.read = False
+        n.read, n.claimed_at = False, None
+
+
+class DeliveryStarted(Aggregate.Event):
+    """A worker claimed the notification and is sending it now."""
+
+    def apply(self, aggregate: Any) -> None:
+        aggregate.status = "sending"
+        aggregate.claimed_at = self.timestamp
 
 
 class NotificationDelivered(Aggregate.Event):
@@ -50,8 +62,7 @@ class NotificationFailed(Aggregate.Event):
     def apply(self, aggregate: Any) -> None:
         aggregate.attempts += 1
         aggregate.reason = self.reason
-        if self.final:
-            aggregate.status = "failed"
+        aggregate.status = "failed" if self.final else "pending"
 
 
 class NotificationRead(Aggregate.Event):
@@ -76,6 +87,7 @@ class NotificationState:
     attempts: int
     reason: str
     read: bool
+    claimed_at: datetime | None
 
 
 class Notification(NotificationState, Aggregate):
@@ -99,6 +111,17 @@ class Notification(NotificationState, Aggregate):
             timestamp=at,
         )
 
+    def claim(self, at: datetime, stale_after: timedelta = CLAIM_TIMEOUT) -> bool:
+        """Take the notification for sending: True when it is pending, or when an earlier
+        claim is older than ``stale_after`` (its worker died mid-send). Saved before the
+        send, the claim makes concurrent copies of one message lose the race instead of
+        sending twice."""
+        stale = self.claimed_at is not None and at - self.claimed_at > stale_after
+        if self.status == "pending" or (self.status == "sending" and stale):
+            self.trigger_event(DeliveryStarted, timestamp=at)
+            return True
+        return False
+
     def delivered(self, at: datetime | None = None) -> None:
         """Record a successful delivery (once)."""
         if self.status != "delivered":
@@ -106,7 +129,7 @@ class Notification(NotificationState, Aggregate):
 
     def failed(self, reason: str, *, final: bool, at: datetime | None = None) -> None:
         """Record a failed attempt."""
-        if self.status == "pending":
+        if self.status in ("pending", "sending"):
             self.trigger_event(NotificationFailed, reason=reason[:500], final=final,
                                timestamp=at)
 

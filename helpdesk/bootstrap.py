@@ -4,11 +4,12 @@ broker and workers) from settings. Nothing else wires layers together."""
 from __future__ import annotations
 
 import psycopg
+from eventsourcing.persistence import PersistenceError
 from psycopg import sql
 
 from application.clock import Clock, system_clock
 from application.service import Helpdesk
-from helpdesk.settings import Settings, parse_postgres_url, persistence_env
+from helpdesk.settings import Settings, SettingsError, parse_postgres_url, persistence_env
 from projections.migrate import upgrade
 from projections.read_side import ReadSide
 from projections.store import ReadStore, open_read_store
@@ -27,14 +28,29 @@ def ensure_postgres_schema(database_url: str) -> None:
             sql.Identifier(target.schema)))
 
 
-def build_application(settings: Settings, clock: Clock = system_clock) -> Helpdesk:
-    """The write side, on the configured event store, with the defaults in place."""
-    if settings.is_postgres:
+def build_application(settings: Settings, clock: Clock = system_clock, *,
+                      create_tables: bool = False) -> Helpdesk:
+    """The write side on the configured event store. Only ``helpdesk migrate`` (and the
+    embedded ``serve``, which migrates first) creates tables: processes starting together
+    must not race to create them."""
+    env = persistence_env(settings.database_url)
+    env["CREATE_TABLE"] = "y" if create_tables else "n"
+    if settings.is_postgres and create_tables:
         ensure_postgres_schema(settings.database_url)
-    app = Helpdesk(persistence_env(settings.database_url), clock=clock,
-                   snapshot_interval=settings.snapshot_interval)
-    app.ensure_defaults()
+    try:
+        app = Helpdesk(env, clock=clock, snapshot_interval=settings.snapshot_interval)
+        app.recorder.max_notification_id()
+    except (PersistenceError, OSError) as error:
+        raise SettingsError(f"the event store at {_safe(settings.database_url)} is not "
+                            f"ready ({error}); run `helpdesk migrate` first") from error
+    if create_tables:
+        app.ensure_defaults()
     return app
+
+
+def _safe(database_url: str) -> str:
+    """The URL without its password."""
+    return database_url.split("@")[-1] if "@" in database_url else database_url
 
 
 def open_store(settings: Settings) -> ReadStore:
@@ -45,7 +61,7 @@ def open_store(settings: Settings) -> ReadStore:
 def migrate(settings: Settings) -> None:
     """Create or upgrade the event store and the read tables; a new installation's
     dispatcher starts at the current end of the log."""
-    app = build_application(settings)
+    app = build_application(settings, create_tables=True)
     store = open_store(settings)
     try:
         upgrade(store)

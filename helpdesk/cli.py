@@ -17,6 +17,7 @@ from application.service import Helpdesk
 from domain.agent import Agent
 from domain.errors import DomainError
 from domain.values import Actor, Role
+from helpdesk.audit_commands import add_audit_commands
 from helpdesk.background import build_background
 from helpdesk.bootstrap import build_application, build_read_side, migrate, open_store
 from helpdesk.demo import ADMIN_EMAIL as DEMO_ADMIN
@@ -267,6 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("role", nargs="?", default="helpdesk_analyst")
     grant.add_argument("--password", help="lets the role log in")
     grant.set_defaults(handler=cmd_analysts_grant)
+
+    add_audit_commands(commands)
     return parser
 
 

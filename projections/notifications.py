@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import insert, update
 
 from domain.notification import (
+    DeliveryStarted,
     NotificationDelivered,
     NotificationFailed,
     NotificationRead,
@@ -45,13 +46,17 @@ class NotificationsReadModel(ReadModel):
         ))
 
     @apply.register
+    def _sending(self, event: DeliveryStarted, position: int) -> None:
+        self._update(event, status="sending")
+
+    @apply.register
     def _delivered(self, event: NotificationDelivered, position: int) -> None:
         self._update(event, status="delivered", attempts=N.attempts + 1)
 
     @apply.register
     def _failed(self, event: NotificationFailed, position: int) -> None:
-        final: dict[str, Any] = {"status": "failed"} if event.final else {}
-        self._update(event, attempts=N.attempts + 1, reason=event.reason, **final)
+        self._update(event, attempts=N.attempts + 1, reason=event.reason,
+                     status="failed" if event.final else "pending")
 
     @apply.register
     def _read(self, event: NotificationRead, position: int) -> None:

@@ -105,7 +105,7 @@ class ReadSide:
                 for name in self.names]
 
     def rebuild(self, names: list[str] | None = None,
-                progress: Callable[[int], None] | None = None) -> RebuildReport:
+                progress: Callable[[int], object] | None = None) -> RebuildReport:
         """Drop and re-create the named read models' tables (all when None), then replay
         the whole log into them."""
         models = build_read_models(self.store, names)

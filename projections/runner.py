@@ -17,6 +17,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
@@ -50,6 +51,14 @@ class Wakeup:
         """Sleep up to ``timeout`` seconds unless notified."""
         self._event.wait(timeout)
         self._event.clear()
+
+
+def _as_of(batch: list[Decoded], before: datetime) -> list[Decoded]:
+    """``batch`` with every event stamped later than ``before`` blanked out (its position
+    still counts): log order and time order may differ, e.g. history written on another
+    clock, or writers committing in a different order than they stamped."""
+    return [(None, nid) if getattr(event, "timestamp", before) > before else (event, nid)
+            for event, nid in batch]
 
 
 class ProjectionRunner:
@@ -87,8 +96,12 @@ class ProjectionRunner:
     # -- applying ---------------------------------------------------------------------
 
     def catch_up(self, until: int | None = None,
-                 on_batch: Callable[[int], None] | None = None) -> int:
-        """Apply every recorded event (up to ``until``); return how many were read."""
+                 on_batch: Callable[[int], object] | None = None,
+                 before: datetime | None = None) -> int:
+        """Apply every recorded event (up to ``until``); return how many were read.
+
+        With ``before``, apply only events stamped at or before it: the read models then
+        show the help desk as it stood at that instant."""
         total = 0
         while not self._stopping.is_set():
             start = min(self.positions.values(), default=0)
@@ -97,10 +110,12 @@ class ProjectionRunner:
             batch = self._read(start)
             if not batch:
                 break
+            if before is not None:
+                batch = _as_of(batch, before)
             for model in self.models:
                 self._apply_batch(model, batch)
             total += len(batch)
-            if on_batch:
+            if on_batch and batch:
                 on_batch(len(batch))
             with self._progress:
                 self._progress.notify_all()

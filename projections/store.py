@@ -3,8 +3,9 @@ PostgreSQL (``read`` unless the URL says ``read_schema=...``)."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -19,6 +20,7 @@ class ReadStore:
     writer: Engine
     reader: Engine
     schema: str | None
+    temporary_folder: str | None = None
 
     @property
     def dialect(self) -> str:
@@ -26,9 +28,11 @@ class ReadStore:
         return self.writer.dialect.name
 
     def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and delete a throw-away store's folder)."""
         self.writer.dispose()
         self.reader.dispose()
+        if self.temporary_folder:
+            shutil.rmtree(self.temporary_folder, ignore_errors=True)
 
 
 def read_schema_for(database_url: str) -> str:
@@ -47,7 +51,8 @@ def open_read_store(database_url: str, *, pool_size: int = 5) -> ReadStore:
         # Events kept in memory still get real read tables: a throw-away SQLite file, so
         # readers and the runner use separate connections as they do in production.
         directory = tempfile.mkdtemp(prefix="helpdesk-read-")
-        database_url = f"sqlite:///{directory}/read.sqlite3"
+        store = open_read_store(f"sqlite:///{directory}/read.sqlite3", pool_size=pool_size)
+        return replace(store, temporary_folder=directory)
     if database_url.startswith("sqlite:///"):
         path = database_url.removeprefix("sqlite:///")
         writer = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})

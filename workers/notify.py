@@ -149,12 +149,18 @@ def deliver(ctx: WorkerContext, notice: Notice, cause: str, ticket: Ticket | Non
         except IntegrityError:  # a redelivered twin got here first
             note = app.find(Notification, key)
             assert note is not None
-    if note.status != "pending":
+    if note.status in ("delivered", "failed"):
         return note.status
     if note.channel == "in_app":
         note.delivered(at=app.clock())
         app.save(note)
         return note.status
+    if not note.claim(app.clock()):
+        raise RetryLater(f"{note.recipient}: another worker is sending it right now")
+    try:
+        app.save(note)
+    except IntegrityError:  # a concurrent copy claimed it first
+        raise RetryLater(f"{note.recipient}: another worker claimed it first") from None
     body = note.body
     if PRIVATE_LINK in body and ticket is not None:
         _, token = app.issue_access_link(ticket.number, actor=_MAILER)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -23,6 +23,13 @@ from domain.values import Priority, Role, Status
 from projections.queries.tickets import SORTS, TicketFilter, list_tickets
 
 WRITERS = (Role.AGENT, Role.ADMIN)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """Times without an offset are UTC (as documented), not the server's local time."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def visible_ticket(services: Services, agent: AgentPrincipal, number: str) -> Ticket:
@@ -74,7 +81,8 @@ class TicketController(Controller):
             assignee=agent.id if assignee == "me" else (None if assignee == "none"
                                                         else assignee),
             branch=branch, tag=tag.lower() if tag else None, sla=sla, q=q,
-            created_from=created_from, created_to=created_to, branch_scope=agent.branches)
+            created_from=_utc(created_from), created_to=_utc(created_to),
+            branch_scope=agent.branches)
         now = services.helpdesk.clock()
         with services.read.store.reader.connect() as conn:
             page = list_tickets(conn, wanted, now=now, sort=sort, limit=limit, cursor=cursor)

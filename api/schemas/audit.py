@@ -1,5 +1,5 @@
-"""Response bodies of ``/api/v1/audit``: a ticket's stored events, and the ticket as it
-was at a version or an instant."""
+"""Response bodies of ``/api/v1/audit``: a ticket's stored events, the ticket as it was
+at a version or an instant, and the queue as it stood at an instant."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from api.schemas.tickets import TicketOut
+from api.schemas.tickets import TicketOut, TicketSummary
 
 
 class ActorOut(msgspec.Struct):
@@ -47,3 +47,13 @@ class TicketAsOf(msgspec.Struct):
     as_of_version: int
     as_of_time: datetime
     ticket: TicketOut
+
+
+class QueueAsOf(msgspec.Struct):
+    """A page of the queue as it stood at ``as_of`` (rebuilt from the events recorded by
+    then), with counts by status over the same filters; SLA states are those of then."""
+
+    as_of: datetime
+    items: list[TicketSummary]
+    next_cursor: str | None
+    counts: dict[str, int]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dramatiq
+from dramatiq.brokers.stub import StubBroker
 
 from application.service import Helpdesk
 from domain.values import Actor, Role
@@ -44,7 +45,10 @@ class Desk:
             head = self.app.recorder.max_notification_id()
             self.wait_for_projections()
             self.dispatcher.catch_up()
-            self.broker.join(QUEUE, fail_fast=True)
+            if isinstance(self.broker, StubBroker):
+                self.broker.join(QUEUE, fail_fast=True)
+            else:
+                self.broker.join(QUEUE, timeout=30_000)
             self.worker.join()
             if self.app.recorder.max_notification_id() == head:
                 self.wait_for_projections()
@@ -68,11 +72,11 @@ def make_desk(clock: Any, database_url: str = "memory://", *, redis_url: str | N
     store = open_read_store(database_url)
     metadata.create_all(store.writer)
     broker = build_broker(redis_url, heartbeat_ms=2_000)
-    if redis_url:
-        broker.flush_all()
     chosen = mailer or RecordingMailer()
     ctx = WorkerContext(app=app, store=store, mailer=chosen, public_url="http://desk.test")
     actors = declare_actors(broker, ctx)
+    if redis_url:
+        broker.flush_all()  # after declaring: only declared queues are flushed
     worker = dramatiq.Worker(broker, worker_threads=2, worker_timeout=100)
     worker.start()
     projections = ProjectionRunner(app, build_read_models(store), poll_interval=0.02).start()

@@ -1,0 +1,101 @@
+"""What auditors are shown, computed from the event store alone: a ticket's stored events,
+the ticket as it was at a version or instant, and the queue as it stood at an instant.
+
+No roles are checked here: ``api.controllers.audit`` does that for HTTP callers, and the
+``helpdesk audit`` commands (run by operators with database access) use these directly,
+so both print the same shapes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from eventsourcing.utils import get_topic
+
+from api.presenters import ticket_out, ticket_summary
+from api.schemas.audit import ActorOut, AuditEventOut, QueueAsOf, TicketAsOf
+from domain.errors import InvalidInput, NotFound
+from domain.ticket import Ticket
+from domain.ticket_number import check_number
+from domain.values import Actor
+from projections.as_of import queue_as_of
+from projections.queries.tickets import TicketFilter
+
+NOT_PAYLOAD = frozenset({"originator_id", "originator_version", "timestamp",
+                         "access_token_hash"})
+"""Fields not shown in an event's payload: the record's own columns and time (shown
+apart), and the hash of the customer's access token (a credential)."""
+
+
+def utc(moment: datetime) -> datetime:
+    """An instant in UTC; naive values are taken as UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def ticket_history(app: Any, number: str) -> tuple[str, list[Any]]:
+    """The normalised number and every stored event of the ticket, oldest first;
+    ``NotFound`` when it has none."""
+    clean = check_number(number)
+    events = list(app.events.get(Ticket.create_id(clean)))
+    if not events:
+        raise NotFound("ticket", clean)
+    return clean, events
+
+
+def event_out(event: Any) -> AuditEventOut:
+    """One event for auditors: its fields made JSON-safe, the actor and reason apart."""
+    payload = msgspec.to_builtins(
+        {name: value for name, value in vars(event).items() if name not in NOT_PAYLOAD})
+    actor = getattr(event, "actor", None)
+    reason = getattr(event, "reason", None)
+    return AuditEventOut(
+        version=event.originator_version, type=type(event).__name__,
+        topic=get_topic(type(event)), time=event.timestamp, payload=payload,
+        actor=ActorOut(kind=actor.kind.value, id=actor.id) if isinstance(actor, Actor) else None,
+        reason=reason or None)
+
+
+def check_one_of(version: int | None, at: datetime | None) -> None:
+    """Refuse (``InvalidInput`` on ``version``) unless exactly one of the two is given."""
+    if (version is None) == (at is None):
+        raise InvalidInput.field("version", "give either 'version' or 'at' (not both)")
+
+
+def ticket_as_of(app: Any, clean: str, events: list[Any], *, version: int | None = None,
+                 at: datetime | None = None) -> TicketAsOf:
+    """The ticket rebuilt at ``version`` or as of the instant ``at`` (exactly one), with
+    SLA state and metrics as of then; ``InvalidInput`` naming the bad one otherwise."""
+    check_one_of(version, at)
+    if version is not None:
+        last = events[-1].originator_version
+        if version < 1 or version > last:
+            raise InvalidInput.field(
+                "version", f"ticket {clean} has {last} version{'s' * (last != 1)}")
+        chosen = next(e for e in events if e.originator_version == version)
+        moment: datetime = chosen.timestamp
+    else:
+        assert at is not None
+        moment = utc(at)
+        earlier = [e for e in events if e.timestamp <= moment]
+        if not earlier:
+            raise InvalidInput.field(
+                "at", f"the ticket did not exist yet at {moment.isoformat()}")
+        chosen = earlier[-1]
+    ticket = app.get_ticket(clean, version=chosen.originator_version)
+    return TicketAsOf(as_of_version=chosen.originator_version, as_of_time=moment,
+                      ticket=ticket_out(ticket, moment))
+
+
+def queue_page_as_of(app: Any, at: datetime, f: TicketFilter, *, sort: str = "priority",
+                     limit: int = 50, cursor: str | None = None) -> QueueAsOf:
+    """A page of the queue as it stood at ``at``, which must not lie in the future (the
+    answer could still change); ``InvalidInput`` on ``at`` otherwise."""
+    moment, now = utc(at), app.clock()
+    if moment > now:
+        raise InvalidInput.field(
+            "at", f"{moment.isoformat()} is in the future (now is {now.isoformat()})")
+    page = queue_as_of(app, moment, f, sort=sort, limit=limit, cursor=cursor)
+    return QueueAsOf(as_of=moment, items=[ticket_summary(row, moment) for row in page.items],
+                     next_cursor=page.next_cursor, counts=page.counts)
