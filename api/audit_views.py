@@ -13,15 +13,17 @@ from typing import Any
 
 import msgspec
 from eventsourcing.utils import get_topic
+from sqlalchemy import select
 
 from api.presenters import ticket_out, ticket_summary
-from api.schemas.audit import ActorOut, AuditEventOut, QueueAsOf, TicketAsOf
+from api.schemas.audit import ActorOut, AuditEventOut, QueueAsOf, TicketAsOf, VerificationOut
 from domain.errors import InvalidInput, NotFound
 from domain.ticket import Ticket
 from domain.ticket_number import check_number
 from domain.values import Actor
 from projections.as_of import queue_as_of
 from projections.queries.tickets import TicketFilter
+from projections.tables import ticket_queue
 
 NOT_PAYLOAD = frozenset({"originator_id", "originator_version", "timestamp",
                          "access_token_hash"})
@@ -99,3 +101,25 @@ def queue_page_as_of(app: Any, at: datetime, f: TicketFilter, *, sort: str = "pr
     page = queue_as_of(app, moment, f, sort=sort, limit=limit, cursor=cursor)
     return QueueAsOf(as_of=moment, items=[ticket_summary(row, moment) for row in page.items],
                      next_cursor=page.next_cursor, counts=page.counts)
+
+
+def verify_ticket(app: Any, store: Any, number: str) -> VerificationOut:
+    """Recompute the ticket's hash chain, and check that no event at the end of its history
+    disappeared: the read model, an independent copy, must not have seen more versions."""
+    result = app.verify_ticket(number)
+    clean = check_number(number)
+    seen = _projected_version(store, clean)
+    ok, problem, bad = result.ok, result.problem, result.first_bad_version
+    if ok and seen is not None and seen > result.checked:
+        ok, bad = False, result.checked + 1
+        problem = (f"events after version {result.checked} are missing (the read models saw "
+                   f"version {seen})")
+    return VerificationOut(number=clean, ok=ok, checked=result.checked,
+                           first_bad_version=bad, problem=problem, head_digest=result.head)
+
+
+def _projected_version(store: Any, number: str) -> int | None:
+    q = ticket_queue.c
+    with store.reader.connect() as conn:
+        found = conn.execute(select(q.version).where(q.number == number)).scalar()
+    return None if found is None else int(found)

@@ -20,10 +20,13 @@ from api.audit_views import (
     queue_page_as_of,
     ticket_as_of,
     ticket_history,
+    verify_ticket,
 )
 from application.service import Helpdesk
+from domain.ticket import Ticket
 from domain.values import Priority, Status
-from helpdesk.settings import Settings, persistence_env
+from helpdesk.bootstrap import build_application, open_store
+from helpdesk.settings import Settings
 from projections.queries.tickets import SORTS, TicketFilter
 from projections.sla_what_if import ALL, Compliance, WhatIfReport, sla_what_if
 from projections.what_if_policy import SlaWhatIfPolicy
@@ -48,9 +51,34 @@ def _positive(text: str) -> int:
 
 
 def _open(settings: Settings) -> Helpdesk:
-    """The application over the configured event store, without creating any defaults."""
-    return Helpdesk(persistence_env(settings.database_url),
-                    snapshot_interval=settings.snapshot_interval)
+    """The application over the configured event store; audits never write."""
+    return build_application(settings)
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    """Recompute hash chains: exit 1 (and say where) when a history was altered."""
+    app, store = _open(settings), open_store(settings)
+    try:
+        if args.all:
+            numbers = [app.find(Ticket, tid).number for tid in app.ticket_ids()]
+        else:
+            numbers = [args.number]
+        results = [verify_ticket(app, store, number) for number in numbers]
+    finally:
+        store.dispose()
+        app.close()
+    bad = [r for r in results if not r.ok]
+    if args.json:
+        for result in results:
+            _json(result)
+    else:
+        for result in bad if args.all else results:
+            verdict = "intact" if result.ok else (
+                f"ALTERED at version {result.first_bad_version}: {result.problem}")
+            print(f"{result.number}: {result.checked} events, {verdict}")
+        if args.all:
+            print(f"{len(results)} tickets checked, {len(bad)} altered")
+    return 1 if bad else 0
 
 
 def _iso(moment: datetime | None) -> str:
@@ -232,6 +260,13 @@ def add_audit_commands(commands: Any) -> None:
     queue.add_argument("--limit", type=_positive, default=200, help="tickets shown (default 200)")
     queue.add_argument("--json", action="store_true", help="print the API's JSON")
     queue.set_defaults(handler=cmd_audit_queue)
+
+    verify = audit_commands.add_parser("verify", help=cmd_audit_verify.__doc__)
+    which = verify.add_mutually_exclusive_group(required=True)
+    which.add_argument("number", nargs="?", help="a ticket number such as TKT-2026-000042")
+    which.add_argument("--all", action="store_true", help="every ticket")
+    verify.add_argument("--json", action="store_true", help="one JSON result per line")
+    verify.set_defaults(handler=cmd_audit_verify)
 
     sla = audit_commands.add_parser("sla", help=cmd_audit_sla.__doc__)
     sla.add_argument("--policy", required=True, help="a JSON file with the policy to try")

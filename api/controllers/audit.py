@@ -18,10 +18,11 @@ from api.audit_views import (
     queue_page_as_of,
     ticket_as_of,
     ticket_history,
+    verify_ticket,
 )
 from api.auth import AgentDep, AgentPrincipal, current_agent
 from api.params import TicketNumber
-from api.schemas.audit import AuditTrail, QueueAsOf, TicketAsOf
+from api.schemas.audit import AuditTrail, QueueAsOf, TicketAsOf, VerificationOut
 from api.services import Services, ServicesDep
 from api.ticket_query import TicketQuery, ticket_query
 from domain.errors import NotFound
@@ -61,6 +62,15 @@ class AuditController(Controller):
         clean, events = stored_events(services, agent, number)
         return AuditTrail(number=clean, ticket_id=str(Ticket.create_id(clean)),
                           events=[event_out(event) for event in events])
+
+    @get("/tickets/{number:str}/verify", operation_id="verifyAuditTicket",
+         sync_to_thread=True)
+    def verify(self, services: ServicesDep, agent: AgentDep,
+               number: TicketNumber) -> VerificationOut:
+        """Recompute the ticket's hash chain: the first altered, inserted, removed or moved
+        event, if any."""
+        clean, _ = stored_events(services, agent, number)
+        return verify_ticket(services.helpdesk, services.read.store, clean)
 
     @get("/tickets/{number:str}/state", operation_id="getAuditTicketState",
          sync_to_thread=True)

@@ -57,3 +57,14 @@ class QueueAsOf(msgspec.Struct):
     items: list[TicketSummary]
     next_cursor: str | None
     counts: dict[str, int]
+
+
+class VerificationOut(msgspec.Struct):
+    """Whether a ticket's stored history is the one that was written."""
+
+    number: str
+    ok: bool
+    checked: int
+    first_bad_version: int | None
+    problem: str
+    head_digest: str

@@ -115,3 +115,54 @@ def test_chains_stay_whole_across_writers_snapshots_and_lost_races(backend, requ
     first.tag(number, ["late"], actor=AGENT)  # ...so this one chains onto the winner
     result = second.verify_ticket(number)
     assert result.ok and result.checked == first.get_ticket(number).version
+
+
+def test_a_removed_last_event_is_found_against_the_read_models(sqlite_url, make_app):
+    from api.audit_views import verify_ticket
+    from projections.migrate import upgrade
+    from projections.registry import build_read_models
+    from projections.runner import ProjectionRunner
+    from projections.store import open_read_store
+
+    app = make_app(sqlite_url, snapshot_interval=0)
+    number = app.open_ticket(subject="s", description="d", customer_name="C",
+                             customer_email="c@example.com").ticket.number
+    app.add_message(number, "last words", author=AGENT)
+    store = open_read_store(sqlite_url)
+    try:
+        upgrade(store)
+        ProjectionRunner(app, build_read_models(store)).catch_up()
+        assert verify_ticket(app, store, number).ok
+        execute(sqlite_url, "DELETE FROM stored_events WHERE originator_id = ? AND "
+                "originator_version = 2", "", ticket_key(sqlite_url, number))
+        result = verify_ticket(app, store, number)
+        assert not result.ok and result.first_bad_version == 2
+        assert "missing" in result.problem
+    finally:
+        store.dispose()
+
+
+def test_the_cli_verifies_every_ticket_and_names_the_altered_one(sqlite_url, monkeypatch,
+                                                                 capsys):
+    from helpdesk.cli import main
+
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", sqlite_url)
+    assert main(["migrate"]) == 0
+    from helpdesk.bootstrap import build_application
+    from helpdesk.settings import Settings
+
+    app = build_application(Settings.from_env())
+    numbers = [app.open_ticket(subject=f"s{i}", description="d", customer_name="C",
+                               customer_email="c@example.com").ticket.number for i in range(3)]
+    app.add_message(numbers[1], "hello", author=AGENT)
+    app.close()
+    capsys.readouterr()
+    assert main(["audit", "verify", "--all"]) == 0
+    assert "3 tickets checked, 0 altered" in capsys.readouterr().out
+    execute(sqlite_url,
+            "UPDATE stored_events SET state = CAST(REPLACE(CAST(state AS TEXT), 'hello', "
+            "'HELLO') AS BLOB) WHERE originator_id = ?", "", ticket_key(sqlite_url, numbers[1]))
+    assert main(["audit", "verify", "--all"]) == 1
+    out = capsys.readouterr().out
+    assert f"{numbers[1]}: " in out and "ALTERED at version 2" in out
+    assert main(["audit", "verify", numbers[0]]) == 0
