@@ -31,11 +31,12 @@ from api.metrics import metrics_middleware
 from api.openapi_problems import document_problems, tighten_inputs
 from api.problems import EXCEPTION_HANDLERS
 from api.services import Services
+from api.web import WEB_CONTROLLERS, template_config
 
 CONTROLLERS: list[Any] = [HealthController, PortalController, TicketController,
                           AnalyticsController, AuditController, CustomerController,
                           CategoryController, AgentController, SlaPolicyController,
-                          TemplateController, NotificationController]
+                          TemplateController, NotificationController, *WEB_CONTROLLERS]
 
 
 def _rate_limited(request: Request[Any, Any, Any]) -> bool:
@@ -68,6 +69,7 @@ def create_app(services: Services, *, extra_controllers: list[Any] | None = None
         request_max_body_size=services.settings.max_body_bytes,
         openapi_config=openapi,
         response_cache_config=ResponseCacheConfig(),
+        template_config=template_config(),
         debug=debug,
     )
     document_problems(app.openapi_schema)

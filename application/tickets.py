@@ -11,6 +11,7 @@ from application.base import Saved
 from application.opening import OpenedTicket, OpeningCommands, OpenRequest
 from application.ticket_changes import KEEP, TicketChanges
 from application.tokens import hash_token, new_token, token_matches
+from domain.access_link import AccessLink
 from domain.agent import Agent
 from domain.category import Category
 from domain.errors import InvalidInput, NotFound, UnknownAgent, UnknownCategory
@@ -255,17 +256,20 @@ class TicketCommands(OpeningCommands):
             ticket = self.get_ticket(number)
         except (NotFound, InvalidInput):
             return None
-        matches = [token_matches(token, known) for known in ticket.access_hashes]
-        if ticket.deleted or not any(matches):
+        if ticket.deleted:
             return None
-        return ticket
+        if token_matches(token, ticket.access_token_hash):
+            return ticket
+        link = self.find(AccessLink, AccessLink.create_id(hash_token(token)))
+        return ticket if link is not None and link.number == ticket.number else None
 
-    def issue_access_link(self, number: str, *, actor: Actor) -> tuple[Saved[Ticket], str]:
-        """A new private link token for the customer (for an e-mail); returned once."""
+    def issue_access_link(self, number: str) -> str:
+        """A new private link token for the ticket's customer (for an e-mail), returned
+        once; the ticket itself does not change."""
+        ticket = self.get_ticket(number)
         token = new_token()
-        saved = self._change(number, lambda t: t.issue_access_link(
-            hash_token(token), actor=actor, at=self.clock()), None)
-        return saved, token
+        self.save_all(AccessLink.issue(hash_token(token), ticket.number, at=self.clock()))
+        return token
 
     def delete(self, number: str, *, actor: Actor, reason: str = "",
                expected_version: int | None = None) -> Saved[Ticket]:

@@ -230,16 +230,6 @@ class Ticket(TicketState, Aggregate):
         self.check_agent_or_system(actor, "delete tickets")
         self.trigger_event(ev.Deleted, actor=actor, timestamp=at, reason=check_reason(reason))
 
-    def issue_access_link(self, token_hash: str, *, actor: Actor, at: datetime) -> None:
-        """Let one more private link open the ticket (the first one was shown once)."""
-        self.check_not_deleted()
-        self.trigger_event(ev.AccessLinkIssued, token_hash=token_hash, actor=actor, timestamp=at)
-
-    @property
-    def access_hashes(self) -> tuple[str, ...]:
-        """Hashes of every token that opens the ticket for its customer."""
-        return (self.access_token_hash, *self.access_links)
-
     def has_message(self, message_id: str) -> bool:
         """Whether the conversation already holds this message (idempotent automations)."""
         return any(m.id == message_id for m in self.messages)

@@ -64,7 +64,6 @@ class Opened(Aggregate.Created):
         t.waiting_seconds, t.reopen_count, t.breached, t.escalation_level = 0.0, 0, [], 0
         t.last_customer_reply_at = None
         t.sla, t.sla_pause = self.sla, ResolutionPause()
-        t.access_links = []
 
 
 class Assigned(TicketEvent):
@@ -220,15 +219,6 @@ class Deleted(TicketEvent):
         aggregate.deleted = True
 
 
-class AccessLinkIssued(TicketEvent):
-    """Another private link was issued to the customer (e-mailed; only its hash is kept)."""
-
-    token_hash: str
-
-    def apply(self, aggregate: Any) -> None:
-        aggregate.access_links.append(self.token_hash)
-
-
 class FollowUpOpened(TicketEvent):
     """A follow-up ticket was opened for this (closed) ticket."""
 
@@ -241,5 +231,4 @@ class FollowUpOpened(TicketEvent):
 TICKET_EVENTS: tuple[type[Aggregate.Event], ...] = (
     Opened, Assigned, Unassigned, StatusChanged, PriorityChanged, CategoryChanged,
     MessageAdded, Tagged, Untagged, SlaBreached, Escalated, Deleted, FollowUpOpened,
-    AccessLinkIssued,
 )

@@ -50,7 +50,6 @@ class TicketState:
     product_ref: str | None
     tags: tuple[str, ...]
     access_token_hash: str
-    access_links: list[str]
     follow_up_of: str | None
     follow_ups: list[str]
     messages: list[Message]

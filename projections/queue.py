@@ -170,10 +170,6 @@ class QueueReadModel(ReadModel):
     def _follow_up_opened(self, event: ev.FollowUpOpened, position: int) -> None:
         self._update(event, position)
 
-    @apply.register
-    def _access_link_issued(self, event: ev.AccessLinkIssued, position: int) -> None:
-        self._update(event, position)  # nothing to show, but the version moves
-
 
 class _Row:
     """Attribute access over a dict, for helpers that read row-like objects."""

@@ -13,13 +13,12 @@ from sqlalchemy import select
 from domain import ticket_events as ev
 from domain.notification import Notification
 from domain.ticket import Ticket
-from domain.values import Actor, ActorKind, Priority, Role, Status, Visibility
+from domain.values import ActorKind, Priority, Role, Status, Visibility
 from projections.tables import agent_workload
 from workers.context import WorkerContext
 from workers.mail import DeliveryFailed, Email
 
 log = logging.getLogger(__name__)
-_MAILER = Actor.system("mailer")
 PRIVATE_LINK = "{private_link}"
 """Stands in the stored text for the customer's link; a fresh token is issued per send, so
 no stored notification ever holds a working token."""
@@ -163,7 +162,7 @@ def deliver(ctx: WorkerContext, notice: Notice, cause: str, ticket: Ticket | Non
         raise RetryLater(f"{note.recipient}: another worker claimed it first") from None
     body = note.body
     if PRIVATE_LINK in body and ticket is not None:
-        _, token = app.issue_access_link(ticket.number, actor=_MAILER)
+        token = app.issue_access_link(ticket.number)
         body = body.replace(PRIVATE_LINK, ctx.ticket_url(ticket.number, token))
     try:
         ctx.mailer.send(Email(to=notice.email_to or note.recipient, subject=note.subject,
