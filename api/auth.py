@@ -51,9 +51,14 @@ def bearer_token(request: Request[Any, Any, Any]) -> str:
 
 def current_agent(request: Request[Any, Any, Any],
                   services: NamedDependency[Services]) -> AgentPrincipal:
-    """Dependency: the agent behind the bearer token (401 when none or revoked)."""
-    agent = services.helpdesk.authenticate_agent(bearer_token(request))
+    """Dependency: the agent behind the bearer token (401 when none or revoked; 403 for a
+    customer's ticket token, which authenticates a customer, not an agent)."""
+    token = bearer_token(request)
+    agent = services.helpdesk.authenticate_agent(token)
     if agent is None:
+        if services.helpdesk.is_customer_token(token):
+            raise PermissionDeniedException("a ticket's access token opens that ticket in "
+                                            "the portal only")
         raise NotAuthorizedException("the token is not valid (revoked, rotated or unknown)")
     return AgentPrincipal(agent.agent_id, agent.name, agent.email, agent.role, agent.branches)
 

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from application.base import SAVE_ATTEMPTS, HelpdeskBase, pause_before_retry
 from application.group_commit import GroupCommit, Pending
 from application.tokens import hash_token
+from domain.access_link import AccessLink
 from domain.agent import Agent
 from domain.customer import Customer
 from domain.errors import Conflict, DomainError, InvalidInput
@@ -79,8 +80,11 @@ class OpeningCommands(HelpdeskBase):
             numbers = sequence.allocate(len(live), at=now)
             tickets = [self._build(p.request, number, now, originals.get(p))
                        for p, number in zip(live, numbers, strict=True)]
+            links = [AccessLink.issue(hash_token(p.request.token), t.number, at=now)
+                     for p, t in zip(live, tickets, strict=True)]
             try:
-                recordings = self.save(sequence, *new_customers, *originals.values(), *tickets)
+                recordings = self.save(sequence, *new_customers, *originals.values(), *tickets,
+                                       *links)
             except IntegrityError:
                 # Another process took these numbers, registered one of these customers or
                 # changed an original ticket: reload and try again.

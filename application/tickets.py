@@ -263,6 +263,10 @@ class TicketCommands(OpeningCommands):
         link = self.find(AccessLink, AccessLink.create_id(hash_token(token)))
         return ticket if link is not None and link.number == ticket.number else None
 
+    def is_customer_token(self, token: str) -> bool:
+        """Whether ``token`` is a customer's access token (of any ticket)."""
+        return self.find(AccessLink, AccessLink.create_id(hash_token(token))) is not None
+
     def issue_access_link(self, number: str) -> str:
         """A new private link token for the ticket's customer (for an e-mail), returned
         once; the ticket itself does not change."""

@@ -38,7 +38,11 @@ def auto_respond(ctx: WorkerContext, event: Opened, key: str) -> None:
         _, body = ctx.app.render_template(slug, ticket_context(
             ticket, url=ctx.ticket_url(ticket.number)))
     except (TemplateRenderingFailed, DomainError) as failure:
+        # Recorded where agents and auditors look: an internal note on the ticket.
         log.warning("auto-response %s for %s not sent: %s", slug, ticket.number, failure)
+        ctx.app.add_message(ticket.number, f"The auto-response '{slug}' was not sent: "
+                            f"{failure}", author=AUTO_RESPONDER, visibility=Visibility.INTERNAL,
+                            message_id=str(uuid5(NAMESPACE, f"auto-response:{key}")))
         return
     ctx.app.add_message(ticket.number, body, author=AUTO_RESPONDER,
                         visibility=Visibility.PUBLIC, template=slug,

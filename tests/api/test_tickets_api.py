@@ -42,7 +42,9 @@ def test_customers_see_public_messages_only_and_never_other_tickets(api):
     assert "assignee" not in seen and "customer" not in seen
     assert api.client.get(f"/api/v1/portal/tickets/{other['number']}",
                           headers=customer).status_code == 404
-    assert api.client.get("/api/v1/tickets", headers=customer).status_code == 401
+    assert api.client.get("/api/v1/tickets", headers=customer).status_code == 403
+    assert api.client.get(f"/api/v1/audit/tickets/{mine['number']}/events",
+                          headers=customer).status_code == 403
 
 
 def test_a_customer_reply_reopens_and_a_closed_ticket_offers_a_follow_up(api):

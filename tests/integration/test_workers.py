@@ -144,3 +144,37 @@ def test_resolved_tickets_close_after_the_policy_delay(desk, clock):
     desk.settle()
     assert desk.app.get_ticket(number).status is Status.CLOSED
     assert any("Closed" in m.subject for m in desk.mailer.sent)
+
+
+def test_the_sla_monitor_respects_business_hours(desk, clock):
+    from datetime import UTC, datetime
+
+    from domain.calendar import standard_week
+    from domain.sla import DEFAULT_TARGETS
+
+    desk.app.create_sla_policy("office", name="Office hours", actor=SETUP,
+                               targets=DEFAULT_TARGETS, calendar=standard_week("09:00", "17:00"))
+    desk.app.update_category("billing", actor=SETUP, sla_policy="office")
+    clock.now = datetime(2026, 3, 6, 16, 30, tzinfo=UTC)  # Friday, 30 open minutes left
+    number = open_ticket(desk, category="billing", priority=Priority.URGENT)  # 60 minutes
+    desk.settle()
+    clock.now = datetime(2026, 3, 8, 12, 0, tzinfo=UTC)  # Sunday: closed all weekend
+    desk.actors[reactions.SLA_MONITOR].send()
+    desk.settle()
+    assert desk.app.get_ticket(number).breached == []
+    clock.now = datetime(2026, 3, 9, 9, 31, tzinfo=UTC)  # Monday, 31 open minutes later
+    desk.actors[reactions.SLA_MONITOR].send()
+    desk.settle()
+    assert desk.app.get_ticket(number).breached == [SlaMetric.FIRST_RESPONSE]
+
+
+def test_an_auto_response_that_cannot_be_rendered_is_recorded_on_the_ticket(desk):
+    desk.app.create_template("ack", name="Ack", subject="s", body="Hi {{ customer.name }}",
+                             actor=SETUP)
+    desk.app.update_category("billing", actor=SETUP, auto_response_template="ack")
+    desk.app.update_template("ack", actor=SETUP, active=False)  # broken at send time
+    number = open_ticket(desk, category="billing")
+    desk.settle()
+    notes = [m for m in desk.app.get_ticket(number).messages
+             if m.visibility is Visibility.INTERNAL]
+    assert len(notes) == 1 and "auto-response 'ack' was not sent" in notes[0].body
