@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import msgspec
 from eventsourcing.utils import get_topic
@@ -106,8 +107,13 @@ def queue_page_as_of(app: Any, at: datetime, f: TicketFilter, *, sort: str = "pr
 def verify_ticket(app: Any, store: Any, number: str) -> VerificationOut:
     """Recompute the ticket's hash chain, and check that no event at the end of its history
     disappeared: the read model, an independent copy, must not have seen more versions."""
-    result = app.verify_ticket(number)
     clean = check_number(number)
+    return verify_known_ticket(app, store, Ticket.create_id(clean), clean)
+
+
+def verify_known_ticket(app: Any, store: Any, ticket_id: Any, clean: str) -> VerificationOut:
+    """``verify_ticket`` for a ticket known by id (its events may be gone altogether)."""
+    result = app.verify_id(ticket_id)
     seen = _projected_version(store, clean)
     ok, problem, bad = result.ok, result.problem, result.first_bad_version
     if ok and seen is not None and seen > result.checked:
@@ -116,6 +122,14 @@ def verify_ticket(app: Any, store: Any, number: str) -> VerificationOut:
                    f"version {seen})")
     return VerificationOut(number=clean, ok=ok, checked=result.checked,
                            first_bad_version=bad, problem=problem, head_digest=result.head)
+
+
+def projected_tickets(store: Any) -> dict[Any, str]:
+    """Every ticket the read models know: id → number (an independent copy of the list)."""
+    q = ticket_queue.c
+    with store.reader.connect() as conn:
+        return {UUID(tid): number for tid, number in conn.execute(
+            select(q.ticket_id, q.number)).all()}
 
 
 def _projected_version(store: Any, number: str) -> int | None:

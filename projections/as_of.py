@@ -27,8 +27,9 @@ _TEMPORARY_PREFIX = "helpdesk-read-"
 def queue_as_of(app: Any, at: datetime, f: TicketFilter, *, sort: str = "priority",
                 limit: int = 50, cursor: str | None = None,
                 with_counts: bool = True) -> TicketPage:
-    """One page of the queue as it stood at ``at``: the events recorded up to ``at`` (in
-    log order, stopping at the first later one) replayed by ``QueueReadModel``, then
+    """One page of the queue as it stood at ``at``: the events stamped at or before ``at``
+    (events stamped later are left out, wherever they sit in the log) replayed by
+    ``QueueReadModel``, then
     ``list_tickets`` with ``now=at`` (so SLA filters and states are those of then).
 
     ``at`` must be timezone-aware (naive values are taken as UTC)."""

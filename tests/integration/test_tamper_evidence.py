@@ -166,3 +166,55 @@ def test_the_cli_verifies_every_ticket_and_names_the_altered_one(sqlite_url, mon
     out = capsys.readouterr().out
     assert f"{numbers[1]}: " in out and "ALTERED at version 2" in out
     assert main(["audit", "verify", numbers[0]]) == 0
+
+
+def test_verify_all_reports_missing_middles_and_vanished_tickets(sqlite_url, monkeypatch,
+                                                                capsys):
+    from helpdesk.bootstrap import build_application
+    from helpdesk.cli import main
+    from helpdesk.settings import Settings
+
+    monkeypatch.setenv("HELPDESK_DATABASE_URL", sqlite_url)
+    assert main(["migrate"]) == 0
+    app = build_application(Settings.from_env())
+    numbers = [app.open_ticket(subject=f"s{i}", description="d", customer_name="C",
+                               customer_email="c@example.com").ticket.number for i in range(3)]
+    for number in numbers:
+        app.add_message(number, "one", author=AGENT)
+        app.add_message(number, "two", author=AGENT)
+    app.close()
+    from projections.migrate import upgrade
+    from projections.registry import build_read_models
+    from projections.runner import ProjectionRunner
+    from projections.store import open_read_store
+
+    store, app = open_read_store(sqlite_url), build_application(Settings.from_env())
+    upgrade(store)
+    ProjectionRunner(app, build_read_models(store)).catch_up()
+    store.dispose()
+    app.close()
+    execute(sqlite_url, "DELETE FROM stored_events WHERE originator_id = ? AND "
+            "originator_version = 2", "", ticket_key(sqlite_url, numbers[0]))
+    execute(sqlite_url, "DELETE FROM stored_events WHERE originator_id = ?", "",
+            ticket_key(sqlite_url, numbers[2]))
+    capsys.readouterr()
+    assert main(["audit", "verify", "--all"]) == 1
+    out = capsys.readouterr().out
+    assert f"{numbers[0]}: " in out and "version 2 is missing" in out
+    assert f"{numbers[2]}: " in out and "none of its events are stored" in out
+    assert "3 tickets checked, 2 altered" in out
+
+
+def test_an_altered_snapshot_is_found(sqlite_url, make_app):
+    app = make_app(sqlite_url, snapshot_interval=2)
+    number = app.open_ticket(subject="s", description="d", customer_name="C",
+                             customer_email="c@example.com").ticket.number
+    app.change_priority(number, Priority.HIGH, actor=AGENT)  # v2: snapshot taken
+    app.add_message(number, "three", author=AGENT)
+    assert app.verify_ticket(number).ok
+    execute(sqlite_url,
+            "UPDATE stored_snapshots SET state = CAST(REPLACE(CAST(state AS TEXT), "
+            "'\"priority\":\"high\"', '\"priority\":\"low\"') AS BLOB) WHERE originator_id = ?",
+            "", ticket_key(sqlite_url, number))
+    result = app.verify_ticket(number)
+    assert not result.ok and result.first_bad_version == 2 and "snapshot" in result.problem
