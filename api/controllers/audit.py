@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, get
-from litestar.di import Provide
-from litestar.params import Dependency, QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import QueryParameter
 
 from api.audit_views import (
     NOT_PAYLOAD,
@@ -98,7 +98,7 @@ class AuditController(Controller):
         self,
         services: ServicesDep,
         agent: AgentDep,
-        listing: Annotated[TicketQuery, Dependency(skip_validation=True)],
+        listing: NamedDependency[TicketQuery],
         at: Annotated[datetime, QueryParameter(
             description="an ISO date-time (UTC without an offset), not in the future: the "
                         "queue as of the last event recorded by then")],

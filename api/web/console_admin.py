@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from api.auth import AgentDep, AgentPrincipal
@@ -87,7 +87,7 @@ class CategoryAdminController(ConsoleController):
 
     @get("/{slug:str}", sync_to_thread=True)
     def edit(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             slug: str) -> Template:
+             slug: FromPath[str]) -> Template:
         """One category's settings."""
         admin(agent)
         category = self._load(services, slug)
@@ -97,7 +97,7 @@ class CategoryAdminController(ConsoleController):
 
     @post("/{slug:str}", sync_to_thread=True)
     def save(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             slug: str, data: FormData) -> Template | Redirect:
+             slug: FromPath[str], data: FormData) -> Template | Redirect:
         """Change a category (refused when it changed since the form was loaded)."""
         admin(agent)
         category = self._load(services, slug)
@@ -171,7 +171,7 @@ class TemplateAdminController(ConsoleController):
 
     @get("/{slug:str}", sync_to_thread=True)
     def edit(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             slug: str) -> Template:
+             slug: FromPath[str]) -> Template:
         """One template."""
         admin(agent)
         found = services.helpdesk.get_template(slug[:64])
@@ -182,7 +182,7 @@ class TemplateAdminController(ConsoleController):
 
     @post("/{slug:str}", sync_to_thread=True)
     def save(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             slug: str, data: FormData) -> Template | Redirect:
+             slug: FromPath[str], data: FormData) -> Template | Redirect:
         """Change a template (its text is checked like a new one)."""
         admin(agent)
         found = services.helpdesk.get_template(slug[:64])

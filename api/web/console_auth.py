@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from api.services import ServicesDep
@@ -36,7 +36,8 @@ class LoginController(WebController):
         return redirect(HOME)
 
     @get("/login", sync_to_thread=False)
-    def login_form(self, request: Request[Any, Any, Any], done: str | None = None) -> Template:
+    def login_form(self, request: Request[Any, Any, Any],
+                   done: FromQuery[str | None] = None) -> Template:
         """The log-in form."""
         target = local_path(request.query_params.get("next"), HOME)
         request.state["notice"] = NOTICES.get(done or "")

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from api.auth import AgentDep, AgentPrincipal
@@ -74,7 +74,7 @@ class NewTicketController(ConsoleController):
 
     @get("/", sync_to_thread=True)
     def form(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             customer_q: str = "", customer: str = "") -> Template:
+             customer_q: FromQuery[str] = "", customer: FromQuery[str] = "") -> Template:
         """The form; ``customer_q`` searches customers, ``customer`` picks one."""
         agent.require(*WRITERS)
         return new_ticket_page(request, services, agent, dict(EMPTY),

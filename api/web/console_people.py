@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from api.auth import AgentDep
@@ -95,7 +95,7 @@ class AgentAdminController(ConsoleController):
 
     @get("/{agent_id:str}", sync_to_thread=True)
     def edit(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             agent_id: str) -> Template:
+             agent_id: FromPath[str]) -> Template:
         """One agent's profile."""
         admin(agent)
         found = services.helpdesk.get_agent(agent_id[:64])
@@ -109,7 +109,7 @@ class AgentAdminController(ConsoleController):
 
     @post("/{agent_id:str}", sync_to_thread=True)
     def save(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             agent_id: str, data: FormData) -> Template | Redirect:
+             agent_id: FromPath[str], data: FormData) -> Template | Redirect:
         """Change a profile (refused when it changed since the form was loaded)."""
         admin(agent)
         found = services.helpdesk.get_agent(agent_id[:64])
@@ -137,7 +137,7 @@ class AgentAdminController(ConsoleController):
 
     @post("/{agent_id:str}/token", sync_to_thread=True)
     def rotate(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-               agent_id: str) -> Template:
+               agent_id: FromPath[str]) -> Template:
         """Issue a new token; the old one (and sessions opened with it) stop working."""
         admin(agent)
         found = services.helpdesk.get_agent(agent_id[:64])
@@ -240,7 +240,7 @@ class SlaPolicyAdminController(ConsoleController):
 
     @get("/{slug:str}", sync_to_thread=True)
     def edit(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             slug: str) -> Template:
+             slug: FromPath[str]) -> Template:
         """One policy."""
         admin(agent)
         values = policy_values(services.helpdesk.get_sla_policy(slug[:64]))
@@ -248,7 +248,7 @@ class SlaPolicyAdminController(ConsoleController):
 
     @post("/{slug:str}", sync_to_thread=True)
     def save(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             slug: str, data: FormData) -> Template | Redirect:
+             slug: FromPath[str], data: FormData) -> Template | Redirect:
         """Change a policy (tickets keep the terms they were opened under)."""
         admin(agent)
         policy = services.helpdesk.get_sla_policy(slug[:64])

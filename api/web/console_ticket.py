@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from api.auth import AgentDep, AgentPrincipal
@@ -100,15 +100,15 @@ class TicketPageController(ConsoleController):
 
     @get("/", sync_to_thread=True)
     def show(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-             number: str, done: str | None = None) -> Template:
+             number: FromPath[str], done: FromQuery[str | None] = None) -> Template:
         """The ticket page."""
         ticket = load(services, agent, number)
         request.state["notice"] = NOTICES.get(done or "")
         return ticket_page(request, services, agent, ticket)
 
     @get("/template-preview", sync_to_thread=True)
-    def template_preview(self, services: ServicesDep, agent: AgentDep, number: str,
-                         template: str = "") -> Response[dict[str, str]]:
+    def template_preview(self, services: ServicesDep, agent: AgentDep, number: FromPath[str],
+                         template: FromQuery[str] = "") -> Response[dict[str, str]]:
         """A template rendered for this ticket (the reply box's script fetches it)."""
         ticket = load(services, agent, number)
         try:
@@ -119,7 +119,7 @@ class TicketPageController(ConsoleController):
 
     @post("/messages", sync_to_thread=True)
     def add_message(self, request: Request[Any, Any, Any], services: ServicesDep,
-                    agent: AgentDep, number: str, data: FormData) -> Template | Redirect:
+                    agent: AgentDep, number: FromPath[str], data: FormData) -> Template | Redirect:
         """Preview or send a public reply or an internal note."""
         agent.require(*WRITERS)
         ticket = load(services, agent, number)
@@ -160,7 +160,7 @@ class TicketPageController(ConsoleController):
 
     @post("/update", sync_to_thread=True)
     def update(self, request: Request[Any, Any, Any], services: ServicesDep, agent: AgentDep,
-               number: str, data: FormData) -> Template | Redirect:
+               number: FromPath[str], data: FormData) -> Template | Redirect:
         """Change status, priority, category, assignee and tags at once (with the version
         the form was based on, like ``If-Match``)."""
         agent.require(*WRITERS)

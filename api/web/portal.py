@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from api.services import Services, ServicesDep
@@ -126,8 +126,8 @@ class PortalPagesController(WebController):
         return created_page(request, services, opened)
 
     @get("/tickets/{number:str}", sync_to_thread=True)
-    def show(self, request: Request[Any, Any, Any], services: ServicesDep, number: str,
-             done: str | None = None) -> Template | Redirect:
+    def show(self, request: Request[Any, Any, Any], services: ServicesDep, number: FromPath[str],
+             done: FromQuery[str | None] = None) -> Template | Redirect:
         """The ticket, when this browser holds its token; else the page that reads the
         private link (a ``?token=`` is moved into the cookie, then removed from the URL)."""
         clean = canonical(number)
@@ -149,7 +149,7 @@ class PortalPagesController(WebController):
         return ticket_page(request, services, ticket)
 
     @post("/tickets/{number:str}/access", sync_to_thread=True)
-    def access(self, request: Request[Any, Any, Any], services: ServicesDep, number: str,
+    def access(self, request: Request[Any, Any, Any], services: ServicesDep, number: FromPath[str],
                data: FormData) -> Template | Redirect:
         """Check the private link's token and keep it in this ticket's cookie."""
         clean = canonical(number) or number[:40]
@@ -165,7 +165,7 @@ class PortalPagesController(WebController):
                                                                           token)])
 
     @post("/tickets/{number:str}/reply", sync_to_thread=True)
-    def reply(self, request: Request[Any, Any, Any], services: ServicesDep, number: str,
+    def reply(self, request: Request[Any, Any, Any], services: ServicesDep, number: FromPath[str],
               data: FormData) -> Template | Redirect:
         """Add the customer's reply (a closed ticket offers a follow-up instead)."""
         ticket = self._ticket(services, request, number)
@@ -187,8 +187,8 @@ class PortalPagesController(WebController):
         return redirect(f"/portal/tickets/{ticket.number}", done="replied")
 
     @post("/tickets/{number:str}/follow-up", sync_to_thread=True, opt={"rate_limited": True})
-    def follow_up(self, request: Request[Any, Any, Any], services: ServicesDep, number: str,
-                  data: FormData) -> Template:
+    def follow_up(self, request: Request[Any, Any, Any], services: ServicesDep,
+                  number: FromPath[str], data: FormData) -> Template:
         """Open a new ticket linked to this closed one (with its own private link)."""
         ticket = self._ticket(services, request, number)
         if ticket is None:
