@@ -1,8 +1,8 @@
 """The query parameters of a ticket list, declared once as a dependency: filters, sort,
 page size and cursor, read into a ``TicketFilter`` scoped to the caller's branches.
 
-``GET /api/v1/audit/queue`` takes them through ``Provide(ticket_query)``; the live queue
-(``GET /api/v1/tickets``) declares the same parameters and could take them the same way.
+``GET /api/v1/tickets`` and ``GET /api/v1/audit/queue`` take them through
+``Provide(ticket_query)``, so the live queue and the queue as it was filter alike.
 """
 
 from __future__ import annotations

@@ -2,34 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Response, delete, get, patch, post
-from litestar.di import Provide
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import JSONBody, QueryParameter
 
 from api.auth import AgentDep, AgentPrincipal, current_agent
 from api.params import IfMatch, TicketNumber, etag, expected_version, wait_for_position
 from api.presenters import message_out, ticket_out, ticket_summary
 from api.schemas.tickets import MessageIn, MessageOut, TicketIn, TicketList, TicketOut, TicketPatch
 from api.services import Services, ServicesDep
+from api.ticket_query import TicketQuery, ticket_query
 from application.templating import ticket_context
 from application.ticket_changes import KEEP, TicketChanges
 from domain.errors import InvalidInput, NotFound
 from domain.ticket import Ticket
-from domain.values import Priority, Role, Status
-from projections.queries.tickets import SORTS, TicketFilter, list_tickets
+from domain.values import Role
+from projections.queries.tickets import list_tickets
 
 WRITERS = (Role.AGENT, Role.ADMIN)
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    """Times without an offset are UTC (as documented), not the server's local time."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def visible_ticket(services: Services, agent: AgentPrincipal, number: str) -> Ticket:
@@ -50,42 +43,20 @@ class TicketController(Controller):
     dependencies = {"agent": Provide(current_agent, sync_to_thread=True)}
     security = [{"bearer": []}]
 
-    @get("/", operation_id="listTickets", sync_to_thread=True)
+    @get("/", operation_id="listTickets", sync_to_thread=True,
+         dependencies={"listing": Provide(ticket_query, sync_to_thread=False)})
     def list_tickets(
         self,
         services: ServicesDep,
-        agent: AgentDep,
-        status: FromQuery[list[Status] | None] = None,
-        priority: FromQuery[list[Priority] | None] = None,
-        category: Annotated[list[str] | None, QueryParameter(max_items=10)] = None,
-        assignee: Annotated[str | None, QueryParameter(max_length=40,
-                            description="an agent id, 'me' or 'none'")] = None,
-        branch: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        tag: Annotated[str | None, QueryParameter(max_length=40)] = None,
-        sla: FromQuery[Literal["at_risk", "breached"] | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        created_from: FromQuery[datetime | None] = None,
-        created_to: FromQuery[datetime | None] = None,
-        sort: FromQuery[Literal["priority", "sla_due", "-created_at", "created_at",
-                                "-updated_at"]] = "priority",
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 50,
-        cursor: Annotated[str | None, QueryParameter(max_length=512)] = None,
+        listing: NamedDependency[TicketQuery],
         min_position: Annotated[int | None, QueryParameter(ge=0)] = None,
     ) -> TicketList:
         """The queue: filters, sort (default priority then SLA due), counts by status."""
-        assert sort in SORTS
         wait_for_position(services, min_position)
-        wanted = TicketFilter(
-            status=[s.value for s in status or ()], priority=[p.value for p in priority or ()],
-            category=category or (), unassigned=assignee == "none",
-            assignee=agent.id if assignee == "me" else (None if assignee == "none"
-                                                        else assignee),
-            branch=branch, tag=tag.lower() if tag else None, sla=sla, q=q,
-            created_from=_utc(created_from), created_to=_utc(created_to),
-            branch_scope=agent.branches)
         now = services.helpdesk.clock()
         with services.read.store.reader.connect() as conn:
-            page = list_tickets(conn, wanted, now=now, sort=sort, limit=limit, cursor=cursor)
+            page = list_tickets(conn, listing.filter, now=now, sort=listing.sort,
+                                limit=listing.limit, cursor=listing.cursor)
         return TicketList([ticket_summary(row, now) for row in page.items], page.next_cursor,
                           page.counts)
 
