@@ -43,6 +43,9 @@ def build_application(settings: Settings, clock: Clock = system_clock, *,
     except (PersistenceError, OSError) as error:
         raise SettingsError(f"the event store at {_safe(settings.database_url)} is not "
                             f"ready ({error}); run `helpdesk migrate` first") from error
+    pool = getattr(getattr(app.recorder, "datastore", None), "pool", None)
+    if pool is not None:  # PostgreSQL: a request waits briefly for a connection, then 503s
+        pool.timeout = settings.db_wait_seconds
     if create_tables:
         app.ensure_defaults()
     return app

@@ -126,6 +126,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     try:
         url = f"http://{args.host}:{args.port}"
         print(f"helpdesk is serving on {url} (API docs: {url}/schema)", flush=True)
+        _exit_cleanly_on_signals()
         uvicorn.run(build_http_app(settings, app, read_side), host=args.host, port=args.port,
                     log_level="info", access_log=False)
     finally:
@@ -134,6 +135,14 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         store.dispose()
         app.close()
     return 0
+
+
+def _exit_cleanly_on_signals() -> None:
+    """uvicorn shuts down gracefully on SIGTERM/SIGINT, then raises the signal again with
+    the handlers it found: let that end the process with status 0, after our own clean-up
+    (``finally`` blocks) has run."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: sys.exit(0))
 
 
 def _run_until_signalled(check: Callable[[], None]) -> None:
@@ -205,6 +214,7 @@ def _seed_demo(app: Helpdesk) -> bool:
 
 def cmd_api(settings: Settings, args: argparse.Namespace) -> int:
     """Run only the HTTP API (projections and workers run in their own processes)."""
+    _exit_cleanly_on_signals()
     uvicorn.run("helpdesk.web:create_app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, log_level="info", access_log=False)
     return 0

@@ -32,6 +32,7 @@ class Settings:
     monitor_interval: int = 60
     worker_threads: int = 4
     worker_heartbeat_ms: int = 60_000
+    db_wait_seconds: float = 0.5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -49,6 +50,7 @@ class Settings:
             monitor_interval=_whole(environ, "HELPDESK_MONITOR_INTERVAL", 60),
             worker_threads=_whole(environ, "HELPDESK_WORKER_THREADS", 4),
             worker_heartbeat_ms=_whole(environ, "HELPDESK_WORKER_HEARTBEAT_MS", 60_000),
+            db_wait_seconds=_whole(environ, "HELPDESK_DB_WAIT_MS", 500) / 1000,
         )
 
     @property

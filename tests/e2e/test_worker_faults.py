@@ -11,225 +11,47 @@ dispatch`` and ``helpdesk worker`` on PostgreSQL, a PRIVATE ``redis-server`` own
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import signal
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 from aiosmtpd.controller import Controller
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
 
 from application.service import Helpdesk
 from domain.notification import Notification
-from helpdesk.bootstrap import build_application
-from helpdesk.settings import Settings
-from tests.conftest import REQUIRE_SERVICES
-from tests.e2e.conftest import HELPDESK, free_port
+from tests.e2e.conftest import free_port
+from tests.e2e.topology import PrivateRedis, Topology, require_binary, wait_until
 from tests.smtp_server import SmtpSink, _Handler
 from workers.broker import NAMESPACE, QUEUE
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.timeout(240)]
 
-SENDER = "Help Desk <help@desk.test>"
 HEARTBEAT_MS = 2000
 RECEIVED = "We received your request"
 
 
-# --- processes the test owns -----------------------------------------------------------------
-
-
-def _require_redis_server() -> str:
-    binary = shutil.which("redis-server")
-    if binary:
-        return binary
-    message = "redis-server is not installed"
-    if REQUIRE_SERVICES:
-        pytest.fail(f"{message} and HELPDESK_REQUIRE_SERVICES=1", pytrace=False)
-    print(f"\n*** SKIPPING: {message} ***")
-    pytest.skip(message)
-
-
-def _wait(condition: Callable[[], bool], timeout: float, what: str,
-          details: Callable[[], str] = lambda: "") -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{details()}")
-        time.sleep(0.05)
-
-
-class PrivateRedis:
-    """``redis-server`` on a free port, without persistence: a stop loses its content."""
-
-    def __init__(self, binary: str, folder: Path) -> None:
-        self.binary, self.folder = binary, folder
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def client(self) -> redis.Redis:
-        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2,
-                           socket_connect_timeout=2)
-
-    def _answers(self) -> bool:
-        try:
-            with self.client() as client:
-                return bool(client.ping())
-        except redis.RedisError:
-            return False
-
-    def start(self) -> PrivateRedis:
-        assert self.process is None
-        self.starts += 1
-        log = open(self.folder / f"redis-{self.starts}.log", "wb")  # noqa: SIM115
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.folder)],
-            stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        _wait(self._answers, 10, f"redis-server on port {self.port}")
-        return self
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        self.process = None
-
-    def queue_is_empty(self) -> bool:
-        """No message of the help desk's queue (or its delay queue) is left, acknowledged
-        or not (the ``.msgs`` hashes keep a message until it is acknowledged)."""
-        with self.client() as client:
-            return all(client.hlen(f"{NAMESPACE}:{name}.msgs") == 0
-                       for name in (QUEUE, f"{QUEUE}.DQ"))
-
-
-class Proc:
-    """One ``helpdesk`` sub-command, its output in a log file."""
-
-    def __init__(self, name: str, args: list[str], env: dict[str, str], folder: Path) -> None:
-        self.name = name
-        self.log_path = folder / f"{name}.log"
-        log = open(self.log_path, "wb")  # noqa: SIM115
-        self.process = subprocess.Popen([HELPDESK, *args], env=env, stdout=log,
-                                        stderr=subprocess.STDOUT)
-        log.close()
-
-    def log(self, tail: int = 40) -> str:
-        lines = self.log_path.read_text(errors="replace").splitlines()
-        return f"--- {self.name} (last {tail} lines) ---\n" + "\n".join(lines[-tail:])
-
-    def wait_for_log(self, marker: str, timeout: float = 30) -> None:
-        def printed() -> bool:
-            if self.process.poll() is not None:
-                raise AssertionError(f"{self.name} exited with {self.process.returncode}\n"
-                                     + self.log())
-            return marker in self.log_path.read_text(errors="replace")
-        _wait(printed, timeout, f"{self.name} to log {marker!r}", self.log)
-
-    def terminate(self, timeout: float = 20) -> int | None:
-        """SIGTERM; the exit code, or None when it had to be killed."""
-        if self.process.poll() is not None:
-            return self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-            return None
-
-    def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
-
-
-class Cluster:
-    """The help desk's processes, on one database, Redis and SMTP server."""
-
-    def __init__(self, database_url: str, redis_server: PrivateRedis, smtp_url: str,
-                 folder: Path) -> None:
-        self.database_url = database_url
-        self.folder = folder
-        self.env = {**os.environ,
-                    "HELPDESK_DATABASE_URL": database_url,
-                    "HELPDESK_REDIS_URL": redis_server.url,
-                    "HELPDESK_SMTP_URL": smtp_url,
-                    "HELPDESK_MAIL_FROM": SENDER,
-                    "HELPDESK_OUTBOX": str(folder / "outbox"),
-                    "HELPDESK_PUBLIC_URL": "http://desk.test",
-                    "HELPDESK_MONITOR_INTERVAL": "3600",
-                    "HELPDESK_WORKER_HEARTBEAT_MS": str(HEARTBEAT_MS),
-                    "HELPDESK_WORKER_THREADS": "4"}
-        self.procs: list[Proc] = []
-        self.app: Helpdesk | None = None
-
-    def migrate(self) -> None:
-        done = subprocess.run([HELPDESK, "migrate"], env=self.env, capture_output=True,
-                              text=True, timeout=60, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
-
-    def start(self, name: str, *args: str, ready: str) -> Proc:
-        proc = Proc(f"{name}-{len(self.procs)}", [name, *args], self.env, self.folder)
-        self.procs.append(proc)
-        proc.wait_for_log(ready)
-        return proc
-
-    def start_all(self) -> tuple[Proc, Proc, Proc]:
-        """Projections (so routing sees current read models), dispatcher, one worker."""
-        return (self.start("project", ready="projecting"),
-                self.start("dispatch", ready="dispatching to Redis"),
-                self.start("worker", ready="worker consuming"))
-
-    def application(self) -> Helpdesk:
-        self.app = build_application(Settings(database_url=self.database_url))
-        return self.app
-
-    def logs(self) -> str:
-        return "\n".join(proc.log() for proc in self.procs)
-
-    def stop_all(self) -> dict[str, int | None]:
-        """SIGTERM to every process still running; their exit codes."""
-        return {proc.name: proc.terminate() for proc in self.procs
-                if proc.process.poll() is None}
-
-    def close(self) -> None:
-        for proc in self.procs:
-            proc.kill()
-        if self.app is not None:
-            self.app.close()
+# --- processes the test owns (tests/e2e/topology.py) -----------------------------------------
 
 
 @pytest.fixture
 def private_redis(tmp_path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(_require_redis_server(), tmp_path)
+    server = PrivateRedis(require_binary("redis-server"), tmp_path)
     yield server.start()
     server.stop()
 
 
 @pytest.fixture
-def make_cluster(postgres_url, private_redis, tmp_path) -> Iterator[Callable[[str], Cluster]]:
-    clusters: list[Cluster] = []
+def make_cluster(postgres_url, private_redis, tmp_path) -> Iterator[Callable[[str], Topology]]:
+    clusters: list[Topology] = []
 
-    def make(smtp_url: str) -> Cluster:
-        cluster = Cluster(postgres_url, private_redis, smtp_url, tmp_path)
+    def make(smtp_url: str) -> Topology:
+        cluster = Topology(postgres_url, tmp_path, redis_url=private_redis.url,
+                           smtp_url=smtp_url,
+                           env={"HELPDESK_WORKER_HEARTBEAT_MS": str(HEARTBEAT_MS),
+                                "HELPDESK_WORKER_THREADS": "4"})
         clusters.append(cluster)
         cluster.migrate()
         return cluster
@@ -270,8 +92,8 @@ def test_a_redis_outage_delays_mails_but_loses_and_duplicates_none(
         app = cluster.application()
 
         before = open_tickets(app, 1, 5)
-        _wait(lambda: len(created_mails(sink)) >= 5, 30, "the first 5 mails", cluster.logs)
-        _wait(private_redis.queue_is_empty, 10, "the queue to drain", cluster.logs)
+        wait_until(lambda: len(created_mails(sink)) >= 5, 30, "the first 5 mails", cluster.logs)
+        wait_until(private_redis.queue_is_empty, 10, "the queue to drain", cluster.logs)
 
         private_redis.stop()  # the outage: everything Redis held is gone
         started = time.monotonic()
@@ -282,12 +104,12 @@ def test_a_redis_outage_delays_mails_but_loses_and_duplicates_none(
 
         private_redis.start()  # same port, empty
         back = time.monotonic()
-        _wait(lambda: len(created_mails(sink)) >= 10, 40, "the 5 mails after the outage",
+        wait_until(lambda: len(created_mails(sink)) >= 10, 40, "the 5 mails after the outage",
               cluster.logs)
         recovery = time.monotonic() - back
         assert "cannot enqueue" in dispatcher.log(200)  # it did meet the outage
         time.sleep(2.0)  # a late duplicate would show up now
-        _wait(private_redis.queue_is_empty, 10, "the queue to drain", cluster.logs)
+        wait_until(private_redis.queue_is_empty, 10, "the queue to drain", cluster.logs)
 
         mails = created_mails(sink)
         expected = before | during
@@ -366,9 +188,9 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_mail_recorded_once(
         app = cluster.application()
 
         [(number, email)] = open_tickets(app, 1, 1).items()
-        _wait(lambda: sink.in_progress > 0, 30, "the SMTP transaction", cluster.logs)
+        wait_until(lambda: sink.in_progress > 0, 30, "the SMTP transaction", cluster.logs)
         worker.kill()  # SIGKILL while the server has not yet answered DATA
-        _wait(lambda: sink.aborted == 1, 10, "the server to see the client go")
+        wait_until(lambda: sink.aborted == 1, 10, "the server to see the client go")
         assert sink.messages == []
 
         killed = time.monotonic()
@@ -382,7 +204,7 @@ def test_a_worker_killed_mid_delivery_is_replaced_and_the_mail_recorded_once(
             time.sleep(0.5)
         sink.wait_for(1, timeout=max(0.1, deadline - time.monotonic()))
         print(f"\nthe mail arrived {time.monotonic() - killed:.1f}s after the kill")
-        _wait(private_redis.queue_is_empty, 15, "the queue to drain", cluster.logs)
+        wait_until(private_redis.queue_is_empty, 15, "the queue to drain", cluster.logs)
         time.sleep(1.0)
 
         ticket = app.get_ticket(number)
