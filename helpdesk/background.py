@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
+from prometheus_client import start_http_server
 
 from application.service import Helpdesk
 from helpdesk.settings import Settings
@@ -19,6 +20,7 @@ from workers.broker import QUEUE, build_broker
 from workers.context import WorkerContext
 from workers.dispatcher import Scheduler, build_dispatcher
 from workers.mail import mailer_from_settings
+from workers.metrics import ActorOutcomes
 
 
 def worker_context(settings: Settings, app: Helpdesk, store: ReadStore) -> WorkerContext:
@@ -71,5 +73,8 @@ class Background:
 def build_background(settings: Settings, app: Helpdesk, store: ReadStore) -> Background:
     """Broker and actors for this process (nothing started yet)."""
     broker = build_broker(settings.redis_url, heartbeat_ms=settings.worker_heartbeat_ms)
+    broker.add_middleware(ActorOutcomes())
+    if settings.metrics_port:
+        start_http_server(settings.metrics_port)
     actors = declare_actors(broker, worker_context(settings, app, store))
     return Background(broker, actors)

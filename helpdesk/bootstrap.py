@@ -35,6 +35,9 @@ def build_application(settings: Settings, clock: Clock = system_clock, *,
     must not race to create them."""
     env = persistence_env(settings.database_url)
     env["CREATE_TABLE"] = "y" if create_tables else "n"
+    if settings.is_postgres:  # sized per process (the API more than a worker)
+        env["POSTGRES_POOL_SIZE"] = str(settings.db_pool_size)
+        env["POSTGRES_MAX_OVERFLOW"] = str(settings.db_pool_overflow)
     if settings.is_postgres and create_tables:
         ensure_postgres_schema(settings.database_url)
     try:
@@ -57,8 +60,8 @@ def _safe(database_url: str) -> str:
 
 
 def open_store(settings: Settings) -> ReadStore:
-    """The read tables' engines."""
-    return open_read_store(settings.database_url)
+    """The read tables' engines (readers pooled like the event store)."""
+    return open_read_store(settings.database_url, pool_size=settings.db_pool_size)
 
 
 def migrate(settings: Settings) -> None:

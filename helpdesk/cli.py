@@ -22,6 +22,7 @@ from helpdesk.background import build_background
 from helpdesk.bootstrap import build_application, build_read_side, migrate, open_store
 from helpdesk.demo import ADMIN_EMAIL as DEMO_ADMIN
 from helpdesk.demo import already_seeded, seed_demo
+from helpdesk.logs import configure_logging
 from helpdesk.settings import Settings, SettingsError
 from helpdesk.web import build_http_app
 from projections.analysts import grant_analyst_role
@@ -286,10 +287,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one sub-command; input and settings errors end with a clear message, code 2."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
-                        "%(message)s")
     try:
         settings = Settings.from_env()
+        configure_logging(settings.log_format)
         return int(args.handler(settings, args))
     except (DomainError, SettingsError, KeyError, ValueError) as error:
         print(f"helpdesk: {error}", file=sys.stderr)

@@ -33,6 +33,10 @@ class Settings:
     worker_threads: int = 4
     worker_heartbeat_ms: int = 60_000
     db_wait_seconds: float = 0.5
+    db_pool_size: int = 5
+    db_pool_overflow: int = 10
+    log_format: str = "text"
+    metrics_port: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -51,6 +55,10 @@ class Settings:
             worker_threads=_whole(environ, "HELPDESK_WORKER_THREADS", 4),
             worker_heartbeat_ms=_whole(environ, "HELPDESK_WORKER_HEARTBEAT_MS", 60_000),
             db_wait_seconds=_whole(environ, "HELPDESK_DB_WAIT_MS", 500) / 1000,
+            db_pool_size=_whole(environ, "HELPDESK_DB_POOL_SIZE", 5),
+            db_pool_overflow=_whole(environ, "HELPDESK_DB_POOL_OVERFLOW", 10),
+            log_format=_choice(environ, "HELPDESK_LOG_FORMAT", ("text", "json")),
+            metrics_port=_whole(environ, "HELPDESK_METRICS_PORT", 0),
         )
 
     @property
@@ -66,6 +74,13 @@ def _whole(environ: Mapping[str, str], name: str, default: int) -> int:
     if not value.isdigit():
         raise SettingsError(f"{name} must be a whole number, not {value!r}")
     return int(value)
+
+
+def _choice(environ: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    value = environ.get(name) or choices[0]
+    if value not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 @dataclass(frozen=True)

@@ -178,3 +178,18 @@ def test_an_auto_response_that_cannot_be_rendered_is_recorded_on_the_ticket(desk
     notes = [m for m in desk.app.get_ticket(number).messages
              if m.visibility is Visibility.INTERNAL]
     assert len(notes) == 1 and "auto-response 'ack' was not sent" in notes[0].body
+
+
+def test_actor_outcomes_are_counted(desk):
+    from prometheus_client import REGISTRY
+
+    from workers.metrics import ActorOutcomes
+
+    desk.broker.add_middleware(ActorOutcomes())
+    before = REGISTRY.get_sample_value("helpdesk_actor_messages_total",
+                                       {"actor": "notify", "outcome": "succeeded"}) or 0
+    open_ticket(desk)
+    desk.settle()
+    after = REGISTRY.get_sample_value("helpdesk_actor_messages_total",
+                                      {"actor": "notify", "outcome": "succeeded"})
+    assert after is not None and after > before

@@ -19,6 +19,7 @@ ALLOWED: dict[str, set[str]] = {
     "projections": {"domain", "application", "projections", "eventsourcing", "sqlalchemy",
                     "alembic", "psycopg", "msgspec"},
     "workers": {"domain", "application", "workers", "eventsourcing", "dramatiq", "redis",
+                "prometheus_client",
                 "jinja2", "msgspec", "projections", "sqlalchemy"},
     "api": {"domain", "application", "projections", "api", "litestar", "msgspec", "markupsafe",
             "eventsourcing", "prometheus_client", "jinja2", "sqlalchemy"},
