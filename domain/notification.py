@@ -9,6 +9,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from domain.errors import InvalidInput
 from domain.ids import natural_id
 
 CLAIM_TIMEOUT = timedelta(seconds=30)
@@ -102,7 +103,15 @@ class Notification(NotificationState, Aggregate):
     def request(cls, *, cause_event_id: str, recipient: str, recipient_kind: str, channel: str,
                 kind: str, subject: str, body: str,
                 ticket_number: str | None = None, at: datetime | None = None) -> Notification:
-        """Record that a notification is to be sent."""
+        """Record that a notification is to be sent (fields within the read table's limits,
+        so a notification can never stop the projections)."""
+        limits = {"cause_event_id": (cause_event_id, 80), "recipient": (recipient, 254),
+                  "recipient_kind": (recipient_kind, 20), "channel": (channel, 20),
+                  "kind": (kind, 60), "subject": (subject, 300)}
+        too_long = {name: f"at most {limit} characters" for name, (value, limit)
+                    in limits.items() if len(value) > limit}
+        if too_long:
+            raise InvalidInput(too_long)
         return cls._create(
             NotificationRequested,
             id=cls.create_id(cause_event_id, recipient, channel),

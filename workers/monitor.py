@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from uuid import uuid5
 
 from sqlalchemy import and_, or_, select
 
 from domain.errors import DomainError
+from domain.ids import NAMESPACE
 from domain.sla_clock import due_times
 from projections.tables import ticket_queue, ticket_sla
 from workers.context import WorkerContext
@@ -67,7 +69,9 @@ def _warn_at_risk(ctx: WorkerContext, number: str) -> int:
         what = metric.replace("_", " ")
         body = (f"The {what} of {ticket.number} is due {deadline:%Y-%m-%d %H:%M} UTC.\n"
                 f"{ctx.console_url(ticket.number)}")
-        cause = f"sla-at-risk:{ticket.id}:{metric}:{deadline.isoformat()}"
+        # Short and stable: one warning per ticket, clock and deadline.
+        key = f"{ticket.id}:{metric}:{deadline.isoformat()}"
+        cause = "sla-at-risk:" + uuid5(NAMESPACE, key).hex
         for channel, recipient in (("in_app", agent.agent_id), ("email", agent.email)):
             notice = Notice(recipient, "agent", channel, "sla_at_risk",
                             f"[{ticket.number}] SLA at risk: {ticket.subject}", body,

@@ -193,3 +193,17 @@ def test_actor_outcomes_are_counted(desk):
     after = REGISTRY.get_sample_value("helpdesk_actor_messages_total",
                                       {"actor": "notify", "outcome": "succeeded"})
     assert after is not None and after > before
+
+
+def test_an_sla_at_risk_warning_goes_out_once_and_the_read_models_keep_up(desk, clock):
+    agent = add_agent(desk, "warned")
+    number = open_ticket(desk, priority=Priority.HIGH)  # first response due in 240 minutes
+    desk.settle()
+    assert desk.app.get_ticket(number).assignee == agent
+    clock.advance(minutes=200)  # past 80 %, before the deadline
+    for _ in range(2):
+        desk.actors[reactions.SLA_MONITOR].send()
+        desk.settle()  # waits for every read model, so a stuck projector would fail here
+    warnings = [m for m in desk.mailer.sent if "SLA at risk" in m.subject]
+    assert [m.to for m in warnings] == ["warned@desk.example"]
+    assert desk.app.get_ticket(number).breached == []
