@@ -41,12 +41,17 @@ def loadgen(url: str, *, seconds: float, warmup: float, portal: bool = False,
     for header in headers:
         args += ["--header", header]
     process = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    time.sleep(warmup)
-    cpu_before = server.cpu_seconds() if server else 0.0
-    busy_before, total_before = machine_cpu()
-    started = time.perf_counter()
-    out, _ = process.communicate(timeout=seconds + warmup + 60)
-    elapsed = time.perf_counter() - started
+    try:
+        time.sleep(warmup)
+        cpu_before = server.cpu_seconds() if server else 0.0
+        busy_before, total_before = machine_cpu()
+        started = time.perf_counter()
+        out, _ = process.communicate(timeout=seconds + warmup + 60)
+        elapsed = time.perf_counter() - started
+    except BaseException:
+        process.kill()
+        process.wait(5)
+        raise
     busy_after, total_after = machine_cpu()
     if process.returncode != 0:
         raise RuntimeError(f"loadgen failed for {url}")

@@ -253,7 +253,7 @@ def _profile(app: Helpdesk, conninfo: dict[str, Any], table: sql.Composed,
     write_pstats(stats, "write_path_1_client")
     commands = one["operations"]
     calls = find_calls(stats, "select_events", "insert_events", "(wait)", "open_ticket",
-                       "repository.py", "to_domain_event", "to_stored_event")
+                       "check_connection", "to_domain_event", "to_stored_event")
     out["one_client"] = {
         "commands": commands,
         "per_command": {name: {"calls": round(v["calls"] / commands, 2),
