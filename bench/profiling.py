@@ -79,7 +79,7 @@ class ThreadProfiles:
 
 def _label(func: tuple[str, int, str]) -> str:
     filename, line, name = func
-    for marker in ("site-packages/", "/work/main/", str(Path(__file__).parent.parent) + "/"):
+    for marker in ("site-packages/", str(Path(__file__).parent.parent) + "/"):
         if marker in filename:
             filename = filename.split(marker, 1)[1]
     if filename == "~":
@@ -190,7 +190,7 @@ def _frame_name(frame: str) -> str:
     name, _, where = frame.partition(" (")
     where = where.rstrip(")")
     path = where.rsplit(":", 1)[0]
-    for marker in ("site-packages/", "/work/main/", "python3.11/"):
+    for marker in ("site-packages/", str(Path(__file__).parent.parent) + "/", "python3.11/"):
         if marker in path:
             path = path.split(marker, 1)[1]
     return f"{name} ({path})" if path else name
