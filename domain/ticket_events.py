@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate
 from domain.sla import SlaTerms
 from domain.sla_clock import ResolutionPause
 from domain.ticket_state import Message
-from domain.transitions import REOPENING
+from domain.transitions import REOPENING, resolved_at_after
 from domain.values import (
     Actor,
     ActorKind,
@@ -103,11 +103,7 @@ class StatusChanged(TicketEvent):
             t.waiting_since = at
         if (self.from_status, self.to_status) in REOPENING:
             t.reopen_count += 1
-            t.resolved_at = None
-        if self.to_status is Status.RESOLVED or (
-            self.to_status is Status.CLOSED and t.resolved_at is None
-        ):
-            t.resolved_at = at
+        t.resolved_at = resolved_at_after(self.from_status, self.to_status, at, t.resolved_at)
         if self.to_status is Status.CLOSED:
             t.closed_at = at
         t.sla_pause = t.sla_pause.moved(t.sla, self.to_status, at)

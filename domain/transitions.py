@@ -7,6 +7,8 @@ resolved → closed after the auto-close delay. Closed is final. See docs/events
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from domain.errors import NotAllowed, TicketClosed, TransitionRefused
 from domain.values import ActorKind, Status
 
@@ -57,3 +59,15 @@ def status_after_customer_reply(current: Status, number: str) -> Status:
     if current is CLOSED:
         raise TicketClosed(number)
     return ON_CUSTOMER_REPLY.get(current, current)
+
+
+def resolved_at_after(from_status: Status, to_status: Status, at: datetime,
+                      resolved_at: datetime | None) -> datetime | None:
+    """When the ticket counts as resolved after moving ``from_status`` → ``to_status`` at
+    ``at``: set on resolution (or on closing an unresolved ticket), cleared on a reopen.
+    The one rule the aggregate and every read model share."""
+    if (from_status, to_status) in REOPENING:
+        resolved_at = None
+    if to_status is RESOLVED or (to_status is CLOSED and resolved_at is None):
+        return at
+    return resolved_at

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from domain import ticket_events as ev
-from domain.transitions import REOPENING
+from domain.transitions import REOPENING, resolved_at_after
 from domain.values import ActorKind, SlaMetric, Status, Visibility
 from projections.read_model import ReadModel
 from projections.tables import ticket_metrics
@@ -78,12 +78,9 @@ class MetricsReadModel(ReadModel):
             "status": to.value, "waiting_customer_seconds": waiting,
             "waiting_since": at if to is Status.WAITING_CUSTOMER else None,
         }
-        resolved_at = row.resolved_at
         if (event.from_status, to) in REOPENING:
             changes["reopen_count"] = row.reopen_count + 1
-            resolved_at = None
-        if to is Status.RESOLVED or (to is Status.CLOSED and resolved_at is None):
-            resolved_at = at
+        resolved_at = resolved_at_after(event.from_status, to, at, row.resolved_at)
         if to is Status.CLOSED:
             changes["closed_at"] = at
         self._update(event, resolved_at=resolved_at,

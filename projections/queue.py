@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 
 from domain import ticket_events as ev
+from domain.transitions import resolved_at_after
 from domain.values import ActorKind, Priority, Status, Visibility
 from projections.read_model import ReadModel
 from projections.sla_columns import (
@@ -93,14 +94,8 @@ class QueueReadModel(ReadModel):
         changes: dict[str, Any] = {"status": event.to_status.value,
                                    "sla_paused_minutes": pause.paused_minutes,
                                    "sla_paused_since": pause.paused_since}
-        if event.to_status is Status.RESOLVED or (
-            event.to_status is Status.CLOSED and row.resolved_at is None
-        ):
-            changes["resolved_at"] = event.timestamp
-        if event.from_status is Status.RESOLVED and event.to_status in (
-            Status.OPEN, Status.IN_PROGRESS
-        ):
-            changes["resolved_at"] = None
+        changes["resolved_at"] = resolved_at_after(event.from_status, event.to_status,
+                                                   event.timestamp, row.resolved_at)
         if event.to_status is Status.CLOSED:
             changes["closed_at"] = event.timestamp
         self._update(event, position, **self._with_sla(row, **changes))

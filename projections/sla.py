@@ -19,7 +19,7 @@ from domain import ticket_events as ev
 from domain.calendar import BusinessCalendar
 from domain.sla import SlaTerms
 from domain.sla_clock import ResolutionPause, due_times
-from domain.transitions import REOPENING
+from domain.transitions import resolved_at_after
 from domain.values import ActorKind, SlaMetric, Status, Visibility
 from projections.read_model import ReadModel
 from projections.sla_columns import pause_of
@@ -114,11 +114,10 @@ class SlaReadModel(ReadModel):
         changes: dict[str, Any] = {"status": to.value, "paused_minutes": after.paused_minutes,
                                    "paused_since": after.paused_since,
                                    **_due_columns(terms, row.opened_at, after)}
-        resolved_at = row.resolved_at
-        if (event.from_status, to) in REOPENING:
-            resolved_at = None
+        resolved_at = resolved_at_after(event.from_status, to, at, row.resolved_at)
+        if resolved_at is None and row.resolved_at is not None:  # reopened
             changes.update(resolved_at=None, resolution_met=None)
-        if to is Status.RESOLVED or (to is Status.CLOSED and resolved_at is None):
+        if resolved_at == at and resolved_at != row.resolved_at:  # resolved just now
             met = _resolution_met(terms, row.opened_at, before, at)
             changes.update(resolved_at=at, resolution_met=met,
                            resolution_breached=row.resolution_breached or not met)
