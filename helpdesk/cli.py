@@ -26,6 +26,7 @@ from helpdesk.logs import configure_logging
 from helpdesk.settings import Settings, SettingsError
 from helpdesk.web import build_http_app
 from projections.analysts import grant_analyst_role
+from projections.read_side import ReadSide, projected_position
 from workers.dispatcher import start_dispatching_at
 
 CLI_ACTOR = Actor.system("cli")
@@ -120,6 +121,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # The demo's history happened on a simulated clock: it needs no reactions.
         start_dispatching_at(store, app.recorder.max_notification_id() or 0, force=True)
     read_side = build_read_side(app, store).start()
+    if args.demo:  # the printed token must list the demo tickets at once
+        _catch_up_with_progress(read_side, app.recorder.max_notification_id() or 0)
     background = build_background(settings, app, store)
     if not settings.redis_url:  # embedded: worker threads in this process
         background.start_workers(settings.worker_threads)
@@ -195,6 +198,20 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
         app.close()
     log.info("worker stopped")
     return 0
+
+
+def _catch_up_with_progress(read_side: ReadSide, head: int) -> None:
+    """Wait until every read model includes ``head``, showing how far they are."""
+    start = projected_position(read_side.store, read_side.names)
+    with tqdm(total=max(head - start, 0), unit="event", desc="projecting",
+              file=sys.stderr) as bar:
+        while not read_side.wait(head, timeout=0.5):
+            if read_side.runner.error is not None:
+                raise read_side.runner.error
+            bar.n = projected_position(read_side.store, read_side.names) - start
+            bar.refresh()
+        bar.n = bar.total
+        bar.refresh()
 
 
 def _seed_demo(app: Helpdesk) -> bool:
