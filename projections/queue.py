@@ -58,7 +58,7 @@ class QueueReadModel(ReadModel):
         row = {
             "ticket_id": str(event.originator_id), "number": event.number,
             "subject": event.subject, "status": Status.OPEN.value,
-            "priority": event.priority.value, "priority_rank": event.priority.rank,
+            **priority_columns(event.priority),
             "category": event.category, "branch": event.branch,
             "channel": event.channel.value, "assignee_id": None,
             "customer_id": event.customer.id, "customer_name": event.customer.name,
@@ -103,8 +103,7 @@ class QueueReadModel(ReadModel):
     def _reprioritised(self, event: Any, position: int, priority: Priority,
                        **extra: Any) -> None:
         row = self._row(event)
-        changes: dict[str, Any] = {"priority": priority.value, "priority_rank": priority.rank,
-                                   **extra}
+        changes: dict[str, Any] = {**priority_columns(priority), **extra}
         if event.sla is not None:
             changes.update(sla_terms=encode_terms(event.sla), sla_policy=event.sla.policy)
         self._update(event, position, **self._with_sla(row, **changes))
@@ -164,6 +163,15 @@ class QueueReadModel(ReadModel):
     @apply.register
     def _follow_up_opened(self, event: ev.FollowUpOpened, position: int) -> None:
         self._update(event, position)
+
+
+def priority_columns(priority: Priority) -> dict[str, Any]:
+    """The queue's priority columns: the name, its rank and the ascending sort key."""
+    return {"priority": priority.value, "priority_rank": priority.rank,
+            "priority_order": URGENT_RANK - priority.rank}
+
+
+URGENT_RANK = Priority.URGENT.rank
 
 
 class _Row:

@@ -72,6 +72,8 @@ ticket_queue = Table(
     Column("status", String(20), nullable=False),
     Column("priority", String(10), nullable=False),
     Column("priority_rank", SmallInteger, nullable=False),
+    # 3 - priority_rank (0 urgent … 3 low): the queue sorts ascending on every column.
+    Column("priority_order", SmallInteger, nullable=False),
     Column("category", String(48), nullable=False),
     Column("branch", String(64)),
     Column("channel", String(10), nullable=False),
