@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.response_cache import ResponseCacheConfig
 from litestar.di import Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -30,6 +29,7 @@ from api.controllers.tickets import TicketController
 from api.metrics import metrics_middleware
 from api.openapi_problems import document_problems, tighten_inputs
 from api.problems import EXCEPTION_HANDLERS
+from api.rate_limit import RateLimiter
 from api.services import Services
 from api.web import WEB_CONTROLLERS, template_config
 
@@ -39,16 +39,11 @@ CONTROLLERS: list[Any] = [HealthController, PortalController, TicketController,
                           TemplateController, NotificationController, *WEB_CONTROLLERS]
 
 
-def _rate_limited(request: Request[Any, Any, Any]) -> bool:
-    return bool(request.route_handler.opt.get("rate_limited"))
-
-
 def create_app(services: Services, *, extra_controllers: list[Any] | None = None,
                rate_limit_store: Store | None = None, debug: bool = False) -> Litestar:
     """The HTTP application over ``services``."""
-    rate_limit = RateLimitConfig(
-        rate_limit=("minute", services.settings.portal_rate_limit_per_minute),
-        check_throttle_handler=_rate_limited, store="rate_limit")
+    store = rate_limit_store or MemoryStore()
+    rate_limit = RateLimiter(services.settings.portal_rate_limit_per_minute, store)
     openapi = OpenAPIConfig(
         title="helpdesk", version="1.0.0", path="/schema",
         description="An event-sourced help desk. Errors are RFC 9457 problem documents.",
@@ -65,7 +60,7 @@ def create_app(services: Services, *, extra_controllers: list[Any] | None = None
                                           sync_to_thread=False)},
         exception_handlers=EXCEPTION_HANDLERS,
         middleware=[metrics_middleware, rate_limit.middleware],
-        stores={"rate_limit": rate_limit_store or MemoryStore()},
+        stores={"rate_limit": store},
         request_max_body_size=services.settings.max_body_bytes,
         openapi_config=openapi,
         response_cache_config=ResponseCacheConfig(),

@@ -51,27 +51,47 @@ def refresh_store_metrics(services: Any) -> None:
             TICKETS.labels(status).set(count)
 
 
+_Observed = tuple[Any, Any]
+_children: dict[tuple[str, str, int], _Observed] = {}
+
+
+def _observers(method: str, route: str, status: int) -> _Observed:
+    """The request counter and latency histogram of one label set, looked up once (the
+    client's ``labels()`` builds and locks on every call)."""
+    key = (method, route, status)
+    found = _children.get(key)
+    if found is None:
+        found = (REQUESTS.labels(method, route, str(status)), LATENCY.labels(method, route))
+        _children[key] = found
+    return found
+
+
 def metrics_middleware(app: ASGIApp) -> ASGIApp:
-    """Count requests and time them by route template (not by raw path)."""
+    """Count requests and time them by route template (not by raw path).
+
+    Litestar runs this inside a matched route, so the labels take only the values the
+    routes define: unknown paths (404) and methods (405) are refused before it and are
+    not counted."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         started = time.perf_counter()
-        status: dict[str, Any] = {"code": 500}
+        status = 500
 
         async def remember_status(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                status["code"] = message["status"]
+                status = message["status"]
             await send(message)
 
         try:
             await app(scope, receive, remember_status)
         finally:
-            route = scope.get("path_template") or "unmatched"
-            method = scope.get("method", "GET")
-            REQUESTS.labels(method, route, str(status["code"])).inc()
-            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+            counter, latency = _observers(scope.get("method", "GET"),
+                                          scope.get("path_template") or "unmatched", status)
+            counter.inc()
+            latency.observe(time.perf_counter() - started)
 
     return middleware

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 from api.schemas.tickets import (
@@ -94,17 +96,20 @@ def portal_ticket_out(ticket: Ticket, position: int = 0) -> PortalTicketOut:
         version=ticket.version, position=position)
 
 
-def ticket_summary(row: dict[str, Any], now: datetime) -> TicketSummary:
-    """A queue row."""
+_SUMMARY_COLUMNS = itemgetter(
+    "number", "subject", "status", "priority", "category", "branch", "assignee_id",
+    "customer_name", "customer_email", "tags", "created_at", "updated_at", "message_count",
+    "sla_next_due", "sla_next_at_risk", "sla_breached", "version")
+"""The columns of a queue row a summary shows, read in one call."""
+
+
+def ticket_summary(row: Mapping[str, Any], now: datetime) -> TicketSummary:
+    """A queue row (a mapping of ``ticket_queue`` columns); built positionally, in the
+    order of ``TicketSummary``'s fields, as this runs for every row of every page."""
+    (number, subject, status, priority, category, branch, assignee, customer_name,
+     customer_email, tags, created_at, updated_at, message_count, next_due, at_risk,
+     breached, version) = _SUMMARY_COLUMNS(row)
     return TicketSummary(
-        number=row["number"], subject=row["subject"], status=row["status"],
-        priority=row["priority"], category=row["category"], branch=row["branch"],
-        assignee=row["assignee_id"], customer_name=row["customer_name"],
-        customer_email=row["customer_email"], tags=row["tags"].split(),
-        created_at=row["created_at"], updated_at=row["updated_at"],
-        message_count=row["message_count"], sla_next_due=row["sla_next_due"],
-        sla_state=sla_state(row["sla_next_due"], row["sla_next_at_risk"], row["sla_breached"],
-                            now),
-        version=row["version"])
-
-
+        number, subject, status, priority, category, branch, assignee, customer_name,
+        customer_email, tags.split(), created_at, updated_at, message_count, next_due,
+        sla_state(next_due, at_risk, breached, now), version)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from litestar.di import NamedDependency
+from sqlalchemy import Connection
 
 from application.service import Helpdesk
 from projections.read_side import ReadSide
@@ -35,3 +36,12 @@ class Services:
 
 ServicesDep = NamedDependency[Services]
 """A handler parameter that receives the services."""
+
+
+def read_connection(services: Services) -> Connection:
+    """A connection to the read tables whose statements each commit on their own.
+
+    PostgreSQL runs every statement in its own snapshot under the default READ COMMITTED
+    anyway, so a read-only request loses nothing, and saves the ``BEGIN`` and the
+    ``ROLLBACK`` (two round trips) the default transaction costs per checkout."""
+    return services.read.store.reader.connect().execution_options(isolation_level="AUTOCOMMIT")

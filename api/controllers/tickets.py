@@ -13,7 +13,7 @@ from api.auth import AgentDep, AgentPrincipal, current_agent
 from api.params import IfMatch, TicketNumber, etag, expected_version, wait_for_position
 from api.presenters import message_out, ticket_out, ticket_summary
 from api.schemas.tickets import MessageIn, MessageOut, TicketIn, TicketList, TicketOut, TicketPatch
-from api.services import Services, ServicesDep
+from api.services import Services, ServicesDep, read_connection
 from api.ticket_query import TicketQuery, ticket_query
 from application.templating import ticket_context
 from application.ticket_changes import KEEP, TicketChanges
@@ -54,7 +54,7 @@ class TicketController(Controller):
         """The queue: filters, sort (default priority then SLA due), counts by status."""
         wait_for_position(services, min_position)
         now = services.helpdesk.clock()
-        with services.read.store.reader.connect() as conn:
+        with read_connection(services) as conn:
             page = list_tickets(conn, listing.filter, now=now, sort=listing.sort,
                                 limit=listing.limit, cursor=listing.cursor)
         return TicketList([ticket_summary(row, now) for row in page.items], page.next_cursor,
