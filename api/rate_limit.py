@@ -9,10 +9,10 @@ Routes without ``opt={"rate_limited": True}`` pass straight through.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
-import anyio
 from litestar.datastructures import MutableScopeHeaders
 from litestar.exceptions import TooManyRequestsException
 from litestar.stores.base import Store
@@ -68,7 +68,7 @@ class RateLimiter:
     def __init__(self, limit: int, store: Store) -> None:
         self.limit = limit
         self.store = store
-        self._lock = anyio.Lock()
+        self._lock = asyncio.Lock()
         # RedisStore keeps its client and key prefix private; the atomic count needs both.
         self._script = (store._redis.register_script(COUNT_IN_REDIS)
                         if isinstance(store, RedisStore) else None)
