@@ -6,6 +6,7 @@ fail instead when ``HELPDESK_REQUIRE_SERVICES=1`` (as in CI).
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import uuid
@@ -23,6 +24,18 @@ POSTGRES_URL = os.environ.get("HELPDESK_TEST_POSTGRES_URL",
                               "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("HELPDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_SERVICES = os.environ.get("HELPDESK_REQUIRE_SERVICES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _root_logging_restored() -> Iterator[None]:
+    """Undo what a test's CLI run did to the root logger: its handler writes to the
+    test's captured standard error, which is closed once the test ends, while threads of
+    later tests (an SMTP server, a pool) still log."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 class FakeClock:
