@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from application.base import HelpdeskBase, Saved
+from application.hints import Hints
 from application.templating import check_template, render
 from application.tokens import hash_token, new_token
 from domain.agent import Agent, AgentCredential
@@ -41,6 +42,10 @@ class AgentWithToken:
 
 class ConfigurationCommands(HelpdeskBase):
     """Create and change the desk's configuration."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._agent_hints: Hints[UUID, UUID] = Hints()
 
     def _existing(self, cls: type[Any], key: str, kind: str) -> Any:
         found = self.find(cls, cls.create_id(key))
@@ -148,11 +153,22 @@ class ConfigurationCommands(HelpdeskBase):
         return self._issue_token(self.get_agent(agent_id), actor)
 
     def authenticate_agent(self, token: str) -> Agent | None:
-        """The active agent this bearer token belongs to, or None."""
-        credential = self.find(AgentCredential, AgentCredential.create_id(hash_token(token)))
+        """The active agent this bearer token belongs to, or None.
+
+        The credential and its agent are read in one statement when this process has
+        seen the token before (it then knows which agent to read along); both are read
+        from the event store on every call, so a revoked token or a deactivated agent is
+        refused at once."""
+        key = AgentCredential.create_id(hash_token(token))
+        hinted = self._agent_hints.get(key)
+        read = self.find_many((AgentCredential, key), *([(Agent, hinted)] if hinted else []))
+        credential = read.get(AgentCredential, key)
         if credential is None or credential.revoked:
+            self._agent_hints.forget(key)
             return None
-        agent = self.find(Agent, UUID(credential.agent_id))
+        agent_id = UUID(credential.agent_id)
+        self._agent_hints.learn(key, agent_id)
+        agent = read.get(Agent, agent_id) if agent_id in read else self.find(Agent, agent_id)
         return agent if agent is not None and agent.active else None
 
     def _issue_token(self, agent: Agent, actor: Actor) -> AgentWithToken:

@@ -46,6 +46,9 @@ class OpenRequest:
     token: str
     follow_up_of: str | None = None
     customer: Customer | None = field(default=None, repr=False)
+    customer_read: bool = False
+    """Whether ``customer`` is what the event store held when the request was made (None:
+    not registered then), so the commit need not read it again."""
 
 
 class OpeningCommands(HelpdeskBase):
@@ -73,7 +76,7 @@ class OpeningCommands(HelpdeskBase):
             live = [p for p in batch if p.error is None]
             if not live:
                 return
-            new_customers = self._customers_for(live)
+            new_customers = self._customers_for(live, reread=attempt > 0)
             originals = self._originals_for(live)
             now = self.clock()
             sequence = self._sequence(now.year, now)
@@ -101,18 +104,26 @@ class OpeningCommands(HelpdeskBase):
             return
         raise Conflict("too many tickets opened at once; try again")
 
-    def _customers_for(self, live: list[Pending[OpenedTicket]]) -> list[Customer]:
-        """Attach each request's customer (registering new ones once per batch)."""
-        known: dict[str, Customer] = {}
+    def _customers_for(self, live: list[Pending[OpenedTicket]], *,
+                       reread: bool = False) -> list[Customer]:
+        """Attach each request's customer, registering new ones once per batch. Customers
+        were read before the requests were queued; they are read again (all in one
+        statement) only for requests made without, or when a save failed (``reread``)."""
+        requests: list[OpenRequest] = [p.request for p in live]
+        unread = [r for r in requests if reread or not r.customer_read]
+        if unread:
+            read = self.find_many(*((Customer, Customer.create_id(r.email)) for r in unread))
+            for request in unread:
+                request.customer = read.get(Customer, Customer.create_id(request.email))
+                request.customer_read = True
+        known = {r.email: r.customer for r in requests if r.customer is not None}
         new: list[Customer] = []
-        for pending in live:
-            request: OpenRequest = pending.request
-            customer = known.get(request.email) or self.find(
-                Customer, Customer.create_id(request.email))
+        for request in requests:
+            customer = known.get(request.email)
             if customer is None:
                 customer = Customer.register(request.email, request.name, at=self.clock())
                 new.append(customer)
-            known[request.email] = customer
+                known[request.email] = customer
             request.customer = customer
         return new
 

@@ -6,14 +6,20 @@ import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from application.base import Saved
+from application.event_reads import Found
+from application.hints import Hints
 from application.opening import OpenedTicket, OpeningCommands, OpenRequest
 from application.ticket_changes import KEEP, TicketChanges
 from application.tokens import hash_token, new_token, token_matches
 from domain.access_link import AccessLink
 from domain.agent import Agent
 from domain.category import Category
+from domain.customer import Customer
 from domain.errors import InvalidInput, NotFound, UnknownAgent, UnknownCategory
 from domain.rules import NAME_MAX, check_all, check_email, check_text
 from domain.sla import DEFAULT_POLICY, DEFAULT_TARGETS, SlaPolicy, SlaTerms
@@ -32,6 +38,10 @@ DEFAULT_CATEGORY = "general"
 
 class TicketCommands(OpeningCommands):
     """One method per ticket command: get → aggregate method → save."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._policy_hints: Hints[str, str | None] = Hints()
 
     # -- lookups ----------------------------------------------------------------------
 
@@ -55,15 +65,26 @@ class TicketCommands(OpeningCommands):
     def sla_terms(self, category: str, priority: Priority) -> SlaTerms:
         """The terms a ticket of ``category`` and ``priority`` is under now: the category's
         policy, else the default policy (else the built-in default targets, 24x7)."""
-        found = self.find(Category, Category.create_id(category))
-        slug = (found.sla_policy if found else None) or DEFAULT_POLICY
-        policy = self.find(SlaPolicy, SlaPolicy.create_id(slug)) or self.find(
-            SlaPolicy, SlaPolicy.create_id(DEFAULT_POLICY))
-        if policy is None:
-            target = next(t for t in DEFAULT_TARGETS if t.priority is priority)
-            return SlaTerms(DEFAULT_POLICY, target.first_response_minutes,
-                            target.resolution_minutes)
-        return policy.terms(priority)
+        found, read = self._read_category(category)
+        return _terms(read, found, priority)
+
+    def _read_category(self, slug: str, *also: tuple[type[Aggregate], UUID]
+                       ) -> tuple[Category | None, Found]:
+        """The category with this slug (active or not), the SLA policies its terms may
+        need, and ``also``: one statement, unless the category names a policy other than
+        the one it named when this process last read it (then a second one)."""
+        key = Category.create_id(slug)
+        policies = {SlaPolicy.create_id(DEFAULT_POLICY)}
+        hinted = self._policy_hints.get(slug)
+        if hinted:
+            policies.add(SlaPolicy.create_id(hinted))
+        read = self.find_many((Category, key), *((SlaPolicy, p) for p in policies), *also)
+        category = read.get(Category, key)
+        named = category.sla_policy if category is not None else None
+        self._policy_hints.learn(slug, named)
+        if named and SlaPolicy.create_id(named) not in read:
+            read = read.merged(self.find_many((SlaPolicy, SlaPolicy.create_id(named))))
+        return category, read
 
     # -- opening ----------------------------------------------------------------------
 
@@ -95,14 +116,30 @@ class TicketCommands(OpeningCommands):
         })
         fields = Ticket.check_opening(subject=subject, description=description, branch=branch,
                                       order_ref=order_ref, product_ref=product_ref, tags=tags)
-        chosen = self.active_category(category or DEFAULT_CATEGORY)
+        slug = category or DEFAULT_CATEGORY
+        customer_id = Customer.create_id(contact["email"])
+        agent_id = _agent_key(assignee) if assignee else None
+        if assignee and agent_id is None:
+            self.active_category(slug)  # an unknown category is reported first
+            raise UnknownAgent(str(assignee), "assignee")
+        also: list[tuple[type[Aggregate], UUID]] = [(Customer, customer_id)]
+        if agent_id is not None:
+            also.append((Agent, agent_id))
+        chosen, read = self._read_category(slug, *also)
+        if chosen is None or not chosen.active:
+            raise UnknownCategory(slug, "category")
+        agent = None
+        if agent_id is not None:
+            agent = read.get(Agent, agent_id)
+            if agent is None or not agent.active:
+                raise UnknownAgent(str(assignee), "assignee")
         chosen_priority = priority or chosen.default_priority
         return self._submit_opening(OpenRequest(
             email=contact["email"], name=contact["name"], fields=fields, channel=channel,
             category=chosen.slug, priority=chosen_priority,
-            sla=self.sla_terms(chosen.slug, chosen_priority), actor=actor,
-            agent=self.active_agent(assignee) if assignee else None, token=new_token(),
-            follow_up_of=follow_up_of))
+            sla=_terms(read, chosen, chosen_priority), actor=actor, agent=agent,
+            token=new_token(), follow_up_of=follow_up_of,
+            customer=read.get(Customer, customer_id), customer_read=True))
 
     def open_follow_up(self, original_number: str, *, subject: str, description: str,
                        actor: Actor | None = None) -> OpenedTicket:
@@ -281,3 +318,23 @@ class TicketCommands(OpeningCommands):
         return self._change(
             number, lambda t: t.delete(actor=actor, at=self.clock(), reason=reason),
             expected_version)
+
+
+def _agent_key(agent_id: str) -> UUID | None:
+    """The id of the agent aggregate ``agent_id`` names, or None if it names none."""
+    try:
+        return UUID(str(agent_id))
+    except ValueError:
+        return None
+
+
+def _terms(read: Found, category: Category | None, priority: Priority) -> SlaTerms:
+    """The terms under ``category``'s policy (read with it by ``_read_category``)."""
+    slug = (category.sla_policy if category is not None else None) or DEFAULT_POLICY
+    policy = read.get(SlaPolicy, SlaPolicy.create_id(slug)) or read.get(
+        SlaPolicy, SlaPolicy.create_id(DEFAULT_POLICY))
+    if policy is None:
+        target = next(t for t in DEFAULT_TARGETS if t.priority is priority)
+        return SlaTerms(DEFAULT_POLICY, target.first_response_minutes,
+                        target.resolution_minutes)
+    return policy.terms(priority)

@@ -135,7 +135,6 @@ def persistence_env(database_url: str) -> dict[str, str]:
             "POSTGRES_PASSWORD": target.password,
             "POSTGRES_SCHEMA": target.schema,
             "POSTGRES_CONNECT_TIMEOUT": "5",
-            "POSTGRES_PRE_PING": "y",
             "POSTGRES_LOCK_TIMEOUT": "5",
         }
     raise SettingsError(

@@ -68,7 +68,7 @@ def open_read_store(database_url: str, *, pool_size: int = 5) -> ReadStore:
                            execution_options=options,
                            connect_args={"connect_timeout": 5})
     reader = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
-                           pool_pre_ping=True, pool_timeout=5, execution_options=options,
+                           pool_pre_ping=False, pool_timeout=5, execution_options=options,
                            connect_args={"connect_timeout": 5})
     return ReadStore(writer, reader, schema)
 
