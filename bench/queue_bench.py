@@ -78,14 +78,17 @@ def _run(results: Results, app: Any, store: Any, sizes: tuple[int, ...], repeat:
         made = factory.generate(size - written, lean=True, days=365)
         written = size
         report = read.rebuild(["ticket_queue"])
-        with store.writer.begin() as conn:  # what autovacuum does soon after a rebuild
-            for table in ("ticket_queue", "ticket_tags"):
+        with store.writer.begin() as conn:
+            # what autovacuum does soon after a rebuild
+            for table in ("ticket_queue", "ticket_tags", "ticket_counts"):
                 conn.exec_driver_sql(f'ANALYZE "{store.schema}".{table}')
         now = datetime.now(tz=UTC)
         with store.reader.connect() as conn:
             total = conn.exec_driver_sql(
                 f'SELECT count(*) FROM "{store.schema}".ticket_queue').scalar()
             per, deep_cursor = _queries(conn, now, repeat)
+        if profile:
+            results.profiles[f"queue_{size}"] = _explain(store, size, deep_cursor)
         measured[size] = per
         details[str(size)] = {"tickets": total, "events_written": made.events,
                               "rebuild_events_per_s": round(report.events_per_second),
@@ -104,7 +107,7 @@ def _run(results: Results, app: Any, store: Any, sizes: tuple[int, ...], repeat:
             f"p95 @ {small // 1000}k", at_small["p95"], "<= 2.0",
             note=f"p50 {at_large['p50']:.1f} ms (@{small // 1000}k {at_small['p50']:.1f} ms)"))
     if profile:
-        results.profiles["queue"] = _explain(store, large, deep_cursor)
+        results.profiles["queue"] = results.profiles.pop(f"queue_{large}")
 
 
 def _queries(conn: Any, now: datetime, repeat: int) -> tuple[dict[str, dict[str, float]],
@@ -138,7 +141,7 @@ def _stats(times: list[float]) -> dict[str, float]:
 
 def _explain(store: Any, size: int, deep_cursor: str | None) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS) of every statement ``list_tickets`` sends for each query,
-    at the large size."""
+    at each size (``profiles/queue_explain_<size>.txt``)."""
     log("queue: EXPLAIN ANALYZE of the statements behind each query")
     captured: list[tuple[str, Any]] = []
 

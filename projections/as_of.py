@@ -15,7 +15,7 @@ from typing import Any
 
 from projections.queries.tickets import TicketFilter, TicketPage, list_tickets
 from projections.queue import QueueReadModel
-from projections.runner import ProjectionRunner
+from projections.runner import REBUILD_BATCH, ProjectionRunner
 from projections.store import ReadStore, open_read_store
 from projections.tables import projection_positions
 from projections.view import SqlView
@@ -40,7 +40,7 @@ def queue_as_of(app: Any, at: datetime, f: TicketFilter, *, sort: str = "priorit
             for table in (projection_positions, *QueueReadModel.tables):
                 table.create(conn)
         model = QueueReadModel(view=SqlView(store, QueueReadModel.name))
-        ProjectionRunner(app, [model]).catch_up(before=moment)
+        ProjectionRunner(app, [model], batch_size=REBUILD_BATCH).catch_up(before=moment)
         with store.reader.connect() as conn:
             return list_tickets(conn, f, now=moment, sort=sort, limit=limit, cursor=cursor,
                                 with_counts=with_counts)

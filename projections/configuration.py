@@ -15,17 +15,13 @@ from functools import singledispatchmethod
 from typing import Any
 
 import msgspec
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table
 
 from domain.category import CategoryConfigured, CategoryCreated
 from domain.sla import SlaPolicyCreated, SlaPolicyDefined
 from domain.template import TemplateCreated, TemplateWritten
-from projections.read_model import ReadModel
+from projections.read_model import BufferedReadModel
 from projections.tables import categories, config_ids, sla_policies, templates
-
-"""The slug of every category, SLA policy and template (owned by ``configuration``)."""
-
-I = config_ids.c  # noqa: E741 - the table's column collection, like ``Q`` in the queue
 
 
 def _json(value: Any) -> str:
@@ -33,25 +29,25 @@ def _json(value: Any) -> str:
     return msgspec.json.encode(value).decode()
 
 
-class ConfigurationReadModel(ReadModel):
-    """Categories, SLA policies and templates as they are configured now."""
+class ConfigurationReadModel(BufferedReadModel):
+    """Categories, SLA policies and templates as they are configured now.
+
+    Configuration events are rare: rows are read when an event asks for them."""
 
     name = "configuration"
     tables = (categories, sla_policies, templates, config_ids)
 
     def _created(self, event: Any, kind: str) -> None:
-        self.conn.execute(insert(config_ids).values(
-            aggregate_id=str(event.originator_id), kind=kind, slug=event.slug))
+        self.rows(config_ids).insert({"aggregate_id": str(event.originator_id), "kind": kind,
+                                      "slug": event.slug})
 
     def _set(self, table: Table, event: Any, **values: Any) -> None:
         """Write the row of ``event``'s aggregate: update it, or insert it the first time."""
-        slug = self.conn.execute(select(I.slug).where(
-            I.aggregate_id == str(event.originator_id))).scalar_one()
+        slug = self.rows(config_ids).one(str(event.originator_id))["slug"]
         values.update(version=event.originator_version, updated_at=event.timestamp)
-        done = self.conn.execute(update(table).where(table.c.slug == slug).values(**values))
-        if done.rowcount == 0:
-            self.conn.execute(insert(table).values(slug=slug, **values))
-
+        rows = self.rows(table)
+        if rows.update(slug, values) is None:
+            rows.insert({"slug": slug, **values})
     @singledispatchmethod
     def apply(self, event: Any, position: int) -> None:
         """Events of other aggregates change nothing."""

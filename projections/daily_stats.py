@@ -9,56 +9,61 @@ counted: the counts are facts about each day.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import singledispatchmethod
 from typing import Any
 
-from sqlalchemy import insert, select, update
-
 from domain import ticket_events as ev
 from domain.values import ActorKind, Status, Visibility
-from projections.read_model import ReadModel
+from projections.read_model import BufferedReadModel, ids_of
+from projections.row_buffer import Row, RowBuffer
 from projections.tables import daily_stats_tickets, daily_ticket_stats
-
-D = daily_ticket_stats.c
-T = daily_stats_tickets.c
 
 COUNTS = ("opened", "first_responded", "resolved", "closed", "breached")
 """The counters of a ``daily_ticket_stats`` row."""
+
+_LATER = (ev.MessageAdded, ev.StatusChanged, ev.SlaBreached, ev.PriorityChanged,
+          ev.Escalated, ev.CategoryChanged)
+_COUNTED = (ev.Opened, ev.MessageAdded, ev.StatusChanged, ev.SlaBreached)
 
 
 def _day(at: datetime) -> date:
     return at.astimezone(UTC).date()
 
 
-class DailyStatsReadModel(ReadModel):
+class DailyStatsReadModel(BufferedReadModel):
     """Daily ticket counts per category, priority and branch, for trend reports."""
 
     name = "daily_ticket_stats"
     tables = (daily_ticket_stats, daily_stats_tickets)
 
-    def _ticket(self, event: Any) -> Any:
-        return self.conn.execute(select(daily_stats_tickets).where(
-            T.ticket_id == str(event.originator_id))).one()
+    @property
+    def _tickets(self) -> RowBuffer:
+        return self.rows(daily_stats_tickets)
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        self._tickets.prefetch(ids_of(events, _LATER, created=ev.Opened))
+        days = sorted({_day(e.timestamp) for e in events if isinstance(e, _COUNTED)})
+        self.rows(daily_ticket_stats).prefetch_by("day", days)
+
+    def _ticket(self, event: Any) -> Row:
+        return self._tickets.one(str(event.originator_id))
 
     def _update_ticket(self, event: Any, **values: Any) -> None:
-        self.conn.execute(update(daily_stats_tickets)
-                          .where(T.ticket_id == str(event.originator_id)).values(**values))
+        self._tickets.update(str(event.originator_id), values)
 
-    def _count(self, event: Any, counter: str, ticket: Any | None = None) -> None:
-        """Add one to ``counter`` of the event's day and the ticket's current attributes
-        (select, then update or insert: one writer per read model, no dialect upsert)."""
+    def _count(self, event: Any, counter: str, ticket: Mapping[str, Any] | None = None) -> None:
+        """Add one to ``counter`` of the event's day and the ticket's current attributes."""
         ticket = ticket if ticket is not None else self._ticket(event)
-        key = {"day": _day(event.timestamp), "category": ticket.category,
-               "priority": ticket.priority, "branch": ticket.branch}
-        where = [D[column] == value for column, value in key.items()]
-        found = self.conn.execute(select(D.day).where(*where)).first()
-        if found is None:
-            self.conn.execute(insert(daily_ticket_stats).values(
-                **key, **{name: int(name == counter) for name in COUNTS}))
+        stats = self.rows(daily_ticket_stats)
+        key = (_day(event.timestamp), ticket["category"], ticket["priority"], ticket["branch"])
+        row = stats.get(key)
+        if row is None:
+            stats.insert({"day": key[0], "category": key[1], "priority": key[2],
+                          "branch": key[3], **{name: int(name == counter) for name in COUNTS}})
         else:
-            self.conn.execute(update(daily_ticket_stats).where(*where)
-                              .values({counter: D[counter] + 1}))
+            stats.update(key, {counter: row[counter] + 1})
 
     @singledispatchmethod
     def apply(self, event: Any, position: int) -> None:
@@ -69,15 +74,15 @@ class DailyStatsReadModel(ReadModel):
         ticket = {"ticket_id": str(event.originator_id), "category": event.category,
                   "priority": event.priority.value, "branch": event.branch or "",
                   "first_responded": False}
-        self.conn.execute(insert(daily_stats_tickets).values(**ticket))
-        self._count(event, "opened", _Ticket(ticket))
+        self._tickets.insert(ticket)
+        self._count(event, "opened", ticket)
 
     @apply.register
     def _message_added(self, event: ev.MessageAdded, position: int) -> None:
         if event.actor.kind is not ActorKind.AGENT or event.visibility is not Visibility.PUBLIC:
             return
         ticket = self._ticket(event)
-        if ticket.first_responded:
+        if ticket["first_responded"]:
             return
         self._update_ticket(event, first_responded=True)
         self._count(event, "first_responded", ticket)
@@ -105,9 +110,3 @@ class DailyStatsReadModel(ReadModel):
     def _category_changed(self, event: ev.CategoryChanged, position: int) -> None:
         self._update_ticket(event, category=event.to_category)
 
-
-class _Ticket:
-    """Attribute access over a dict (the ticket row just inserted)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)

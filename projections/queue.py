@@ -1,17 +1,18 @@
-"""``ticket_queue`` (one row per ticket, everything the queue filters and sorts on) and
-``ticket_tags``."""
+"""``ticket_queue`` (one row per ticket, everything the queue filters and sorts on),
+``ticket_tags`` and ``ticket_counts`` (the queue's counts, changed with its rows)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from functools import singledispatchmethod
 from typing import Any
-
-from sqlalchemy import delete, insert, select, update
 
 from domain import ticket_events as ev
 from domain.transitions import resolved_at_after
 from domain.values import ActorKind, Priority, Status, Visibility
-from projections.read_model import ReadModel
+from projections.queue_counts import total_changes, write_count_changes
+from projections.read_model import BufferedReadModel, ids_of
+from projections.row_buffer import Row, RowBuffer
 from projections.sla_columns import (
     decode_terms,
     due_of,
@@ -19,31 +20,51 @@ from projections.sla_columns import (
     next_deadline,
     pause_of,
 )
-from projections.tables import ticket_queue, ticket_tags
+from projections.tables import ticket_counts, ticket_queue, ticket_tags
 
-Q = ticket_queue.c
+_TAGGING = (ev.Tagged, ev.Untagged)
 
 
-class QueueReadModel(ReadModel):
-    """What agents see in their queue."""
+class QueueReadModel(BufferedReadModel):
+    """What agents see in their queue, and how many tickets it holds per status,
+    priority, category, branch, assignee and deleted flag (``ticket_counts``)."""
 
     name = "ticket_queue"
-    tables = (ticket_queue, ticket_tags)
+    tables = (ticket_queue, ticket_tags, ticket_counts)
+    buffered = (ticket_queue, ticket_tags)
 
-    def _row(self, event: Any) -> Any:
-        return self.conn.execute(select(ticket_queue).where(
-            Q.ticket_id == str(event.originator_id))).one()
+    @property
+    def queue(self) -> RowBuffer:
+        """The ``ticket_queue`` rows of the unit of work in progress."""
+        return self.rows(ticket_queue)
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        self.queue.prefetch(ids_of(events, ev.TicketEvent, created=ev.Opened))
+        self.rows(ticket_tags).prefetch_by("ticket_id", ids_of(events, _TAGGING))
+
+    def queue_changes(self) -> Iterator[tuple[Row | None, Row | None]]:
+        """Each ``ticket_queue`` row the unit of work in progress changed: as it was when
+        the unit began (None if new) and as it is now (None if deleted)."""
+        return self.queue.changes()
+
+    def finish_unit(self) -> None:
+        changes = total_changes(self.queue_changes())
+        super().finish_unit()
+        write_count_changes(self.conn, changes)
+
+    def _row(self, event: Any) -> Row:
+        return self.queue.one(str(event.originator_id))
 
     def _update(self, event: Any, position: int, **values: Any) -> None:
-        self.conn.execute(update(ticket_queue).where(Q.ticket_id == str(event.originator_id))
-                          .values(updated_at=event.timestamp, version=event.originator_version,
-                                  position=position, **values))
+        self.queue.update(str(event.originator_id), {
+            "updated_at": event.timestamp, "version": event.originator_version,
+            "position": position, **values})
 
-    def _with_sla(self, row: Any, **changes: Any) -> dict[str, Any]:
+    def _with_sla(self, row: Row, **changes: Any) -> dict[str, Any]:
         """``changes`` plus the SLA columns recomputed from the row as changed."""
-        merged = {**row._asdict(), **changes}
+        merged = {**row, **changes}
         terms = decode_terms(merged["sla_terms"])
-        pause = pause_of(_Row(merged))
+        pause = pause_of(merged)
         due = due_of(terms, merged["created_at"], pause)
         return {**changes, **next_deadline(due, Status(merged["status"]),
                                            merged["first_response_at"])}
@@ -71,12 +92,12 @@ class QueueReadModel(ReadModel):
             "deleted": False, "version": event.originator_version, "position": position,
             "first_response_at": None,
         }
-        row.update(next_deadline(due_of(terms, event.timestamp, pause_of(_Row(row))),
+        row.update(next_deadline(due_of(terms, event.timestamp, pause_of(row)),
                                  Status.OPEN, None))
-        self.conn.execute(insert(ticket_queue).values(**row))
-        if event.tags:
-            self.conn.execute(insert(ticket_tags), [
-                {"ticket_id": row["ticket_id"], "tag": tag} for tag in event.tags])
+        self.queue.insert(row)
+        tags = self.rows(ticket_tags)
+        for tag in event.tags:
+            tags.insert({"ticket_id": row["ticket_id"], "tag": tag})
 
     @apply.register
     def _assigned(self, event: ev.Assigned, position: int) -> None:
@@ -89,13 +110,13 @@ class QueueReadModel(ReadModel):
     @apply.register
     def _status_changed(self, event: ev.StatusChanged, position: int) -> None:
         row = self._row(event)
-        terms = decode_terms(row.sla_terms)
+        terms = decode_terms(row["sla_terms"])
         pause = pause_of(row).moved(terms, event.to_status, event.timestamp)
         changes: dict[str, Any] = {"status": event.to_status.value,
                                    "sla_paused_minutes": pause.paused_minutes,
                                    "sla_paused_since": pause.paused_since}
         changes["resolved_at"] = resolved_at_after(event.from_status, event.to_status,
-                                                   event.timestamp, row.resolved_at)
+                                                   event.timestamp, row["resolved_at"])
         if event.to_status is Status.CLOSED:
             changes["closed_at"] = event.timestamp
         self._update(event, position, **self._with_sla(row, **changes))
@@ -114,42 +135,44 @@ class QueueReadModel(ReadModel):
 
     @apply.register
     def _escalated(self, event: ev.Escalated, position: int) -> None:
-        level = self._row(event).escalation_level + 1
+        level = self._row(event)["escalation_level"] + 1
         self._reprioritised(event, position, event.to_priority, escalation_level=level)
 
     @apply.register
     def _category_changed(self, event: ev.CategoryChanged, position: int) -> None:
         row = self._row(event)
-        self._reprioritised(event, position, Priority(row.priority),
+        self._reprioritised(event, position, Priority(row["priority"]),
                             category=event.to_category)
 
     @apply.register
     def _message_added(self, event: ev.MessageAdded, position: int) -> None:
         row = self._row(event)
-        changes: dict[str, Any] = {"message_count": row.message_count + 1,
+        changes: dict[str, Any] = {"message_count": row["message_count"] + 1,
                                    "last_message_at": event.timestamp}
         kind = event.actor.kind
         if kind is ActorKind.CUSTOMER:
             changes["last_customer_reply_at"] = event.timestamp
         if (kind is ActorKind.AGENT and event.visibility is Visibility.PUBLIC
-                and row.first_response_at is None):
+                and row["first_response_at"] is None):
             changes["first_response_at"] = event.timestamp
         self._update(event, position, **self._with_sla(row, **changes))
 
     @apply.register
     def _tagged(self, event: ev.Tagged, position: int) -> None:
         row = self._row(event)
-        tags = sorted({*row.tags.split(), *event.tags})
-        self.conn.execute(insert(ticket_tags), [
-            {"ticket_id": row.ticket_id, "tag": tag} for tag in event.tags])
+        tags = sorted({*row["tags"].split(), *event.tags})
+        buffer = self.rows(ticket_tags)
+        for tag in event.tags:
+            buffer.insert({"ticket_id": row["ticket_id"], "tag": tag})
         self._update(event, position, tags=" ".join(tags))
 
     @apply.register
     def _untagged(self, event: ev.Untagged, position: int) -> None:
         row = self._row(event)
-        tags = [t for t in row.tags.split() if t not in event.tags]
-        self.conn.execute(delete(ticket_tags).where(
-            ticket_tags.c.ticket_id == row.ticket_id, ticket_tags.c.tag.in_(event.tags)))
+        tags = [t for t in row["tags"].split() if t not in event.tags]
+        buffer = self.rows(ticket_tags)
+        for tag in event.tags:
+            buffer.delete((row["ticket_id"], tag))
         self._update(event, position, tags=" ".join(tags))
 
     @apply.register
@@ -173,9 +196,3 @@ def priority_columns(priority: Priority) -> dict[str, Any]:
 
 URGENT_RANK = Priority.URGENT.rank
 
-
-class _Row:
-    """Attribute access over a dict, for helpers that read row-like objects."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)

@@ -3,8 +3,10 @@ position (read-your-writes), and rebuilding read models from scratch."""
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +15,7 @@ from sqlalchemy import select
 from projections.listener import PostgresListener
 from projections.read_model import ReadModel
 from projections.registry import build_read_models
-from projections.runner import ProjectionRunner, Wakeup
+from projections.runner import REBUILD_BATCH, ProjectionRunner, Wakeup
 from projections.store import ReadStore
 from projections.tables import projection_positions
 
@@ -116,7 +118,25 @@ class ReadSide:
                 for table in model.tables:
                     table.create(conn)
                 model.view.reset(conn)
-        runner = ProjectionRunner(self.app, models)
+        runner = ProjectionRunner(self.app, models, batch_size=REBUILD_BATCH)
         started = time.perf_counter()
-        events = runner.catch_up(on_batch=progress)
+        with _fewer_collections():
+            events = runner.catch_up(on_batch=progress)
         return RebuildReport([m.name for m in models], events, time.perf_counter() - started)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Collect garbage less often for a while: a rebuild's units of work keep tens of
+    thousands of rows in memory, and with the default thresholds the collector scans
+    them (and everything else) over and over. Objects that exist before are frozen
+    (never scanned meanwhile); the thresholds are restored afterwards."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(max(thresholds[0], 50_000), max(thresholds[1], 20),
+                     max(thresholds[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()

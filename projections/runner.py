@@ -2,12 +2,17 @@
 
 One runner reads the log once, in batches, from the lowest position of its read models,
 and hands each read model the events it has not applied yet, in one unit of work per
-batch (see ``projections.view``). It follows PostgreSQL by LISTEN/NOTIFY and SQLite by
-polling (plus an in-process wake-up when the writer lives in the same process).
+batch (see ``projections.view``). Read models apply a batch in memory and write it at the
+end of the unit of work, a few statements per table (``projections.read_model``,
+``projections.row_buffer``); rebuilds use batches of ``REBUILD_BATCH`` events. It follows
+PostgreSQL by LISTEN/NOTIFY and SQLite by polling (plus an in-process wake-up when the
+writer lives in the same process).
 
 Faults: an event that cannot be decoded (say, a type from a newer release) or that a read
-model cannot handle is skipped with a log line; a database error stops the runner loudly,
-and it resumes from its last committed position when started again.
+model cannot handle is skipped with a log line (a batch that fails for any other reason
+than the database is applied again one event at a time, to find it); a database error,
+also one raised when the batch's rows are written, stops the runner loudly, and it
+resumes from its last committed position when started again.
 """
 
 from __future__ import annotations
@@ -16,17 +21,23 @@ import contextlib
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import Tracking
 from sqlalchemy.exc import DBAPIError
 
-from projections.read_model import ReadModel
+from projections.read_model import Events, ReadModel
 from projections.view import APPLICATION_NAME, PositionMoved
 
 log = logging.getLogger(__name__)
+
+REBUILD_BATCH = 5_000
+"""Events per unit of work when replaying history (rebuilds, the queue as of an instant):
+nobody waits for the first rows, and bigger batches mean fewer statements. A live runner
+keeps ``batch_size`` small, so that what was just written shows at once."""
+
 
 class Transient(Exception):
     """Something outside the database is down (the broker, say): stop this batch, keep the
@@ -76,6 +87,7 @@ class ProjectionRunner:
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._progress = threading.Condition()
+        self._prepared: tuple[list[Decoded], Events, list[Tracking]] | None = None
 
     # -- reading the log --------------------------------------------------------------
 
@@ -117,13 +129,15 @@ class ProjectionRunner:
             total += len(batch)
             if on_batch and batch:
                 on_batch(len(batch))
+            self._prepared = None
             with self._progress:
                 self._progress.notify_all()
         return total
 
-    def _apply_batch(self, model: ReadModel, batch: Iterable[Decoded]) -> None:
+    def _apply_batch(self, model: ReadModel, batch: list[Decoded]) -> None:
         position = self.positions[model.name]
-        todo = [(event, nid) for event, nid in batch if nid > position]
+        todo = batch if batch and batch[0][1] > position else [
+            (event, nid) for event, nid in batch if nid > position]
         if not todo:
             return
         try:
@@ -137,14 +151,30 @@ class ProjectionRunner:
             self._apply_one_by_one(model, position, todo)
 
     def _apply(self, model: ReadModel, position: int, todo: list[Decoded]) -> None:
+        """One unit of work: the model reads what the batch needs, applies every event
+        (in memory where it buffers rows), writes its changes, then the position."""
+        events, trackings = self._prepare(todo)
         with model.view.unit_of_work(position):
-            for event, nid in todo:
-                tracking = Tracking(APPLICATION_NAME, nid)
-                if event is None:
-                    model.view.insert_tracking(tracking)
-                else:
-                    model.process_event(event, tracking)
+            try:
+                model.start_unit(events)
+                for (event, _), tracking in zip(todo, trackings, strict=True):
+                    if event is None:
+                        model.view.insert_tracking(tracking)
+                    else:
+                        model.process_event(event, tracking)
+                model.finish_unit()
+            finally:
+                model.end_unit()
         self.positions[model.name] = todo[-1][1]
+
+    def _prepare(self, todo: list[Decoded]) -> tuple[Events, list[Tracking]]:
+        """The events and trackings of ``todo``, made once for every model given the same
+        batch."""
+        if self._prepared is None or self._prepared[0] is not todo:
+            events = Events(event for event, _ in todo if event is not None)
+            self._prepared = (todo, events, [Tracking(APPLICATION_NAME, nid)
+                                             for _, nid in todo])
+        return self._prepared[1], self._prepared[2]
 
     def _apply_one_by_one(self, model: ReadModel, position: int, todo: list[Decoded]) -> None:
         for event, nid in todo:

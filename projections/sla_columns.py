@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import msgspec
@@ -22,19 +24,37 @@ def encode_terms(terms: SlaTerms | None) -> str | None:
 
 
 def decode_terms(text: str | None) -> SlaTerms | None:
-    """Terms back from their JSON column."""
-    return None if text is None else msgspec.json.decode(text, type=SlaTerms)
+    """Terms back from their JSON column (decoded once per distinct text: terms are
+    immutable and a desk has few)."""
+    return None if text is None else _decoded_terms(text)
+
+
+@lru_cache(maxsize=512)
+def _decoded_terms(text: str) -> SlaTerms:
+    return msgspec.json.decode(text, type=SlaTerms)
 
 
 def pause_of(row: Any, prefix: str = "sla_") -> ResolutionPause:
-    """The resolution pause stored in a row's ``<prefix>paused_*`` columns."""
+    """The resolution pause stored in a row's ``<prefix>paused_*`` columns (a mapping or
+    an object with attributes)."""
+    if isinstance(row, Mapping):
+        return ResolutionPause(row[f"{prefix}paused_minutes"] or 0.0,
+                               row[f"{prefix}paused_since"])
     return ResolutionPause(getattr(row, f"{prefix}paused_minutes") or 0.0,
                            getattr(row, f"{prefix}paused_since"))
 
 
 def due_of(terms: SlaTerms | None, opened_at: datetime, pause: ResolutionPause) -> SlaDue | None:
     """Due times, or None for a ticket under no terms."""
-    return None if terms is None else due_times(terms, opened_at, pause)
+    return None if terms is None else cached_due_times(terms, opened_at, pause)
+
+
+@lru_cache(maxsize=16_384)
+def cached_due_times(terms: SlaTerms, opened_at: datetime, pause: ResolutionPause) -> SlaDue:
+    """``due_times``, remembered: a pure function of immutable values, which the queue and
+    the SLA read models compute with the same arguments for most events of a ticket
+    (every message, for one, leaves terms, opening and pause as they were)."""
+    return due_times(terms, opened_at, pause)
 
 
 def next_deadline(due: SlaDue | None, status: Status,

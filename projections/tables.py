@@ -25,8 +25,11 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
+
+from projections.search_text import TRIGRAM_OPCLASS, search_text, trigram_ready
 
 metadata = MetaData()
 
@@ -56,6 +59,14 @@ Timestamp = UtcDateTime()
 def _id(name: str = "ticket_id", **kw: object) -> Column[str]:
     return Column(name, String(36), **kw)  # type: ignore[arg-type]
 
+
+QUEUE_ORDER_INDEXES: dict[str, tuple[str, ...]] = {
+    "status_priority": ("status", "priority_order", "sla_order", "number"),
+    "priority": ("priority_order", "sla_order", "number"),
+    "status_sla": ("status", "sla_order", "priority_order", "number"),
+    "sla": ("sla_order", "priority_order", "number"),
+}
+"""Partial indexes ``WHERE deleted = false`` of ``ticket_queue``: name suffix → columns."""
 
 projection_positions = Table(
     "projection_positions", metadata,
@@ -106,15 +117,38 @@ ticket_queue = Table(
     Column("deleted", Boolean, nullable=False, default=False),
     Column("version", Integer, nullable=False),
     Column("position", BigInteger, nullable=False),
-    Index("ix_ticket_queue_default_order", "deleted", "priority_rank", "sla_order", "number"),
-    Index("ix_ticket_queue_status", "status", "deleted", "priority_rank", "sla_order",
-          "number"),
+    # The ticket list's orders (projections.queries.tickets.SORTS), each readable from an
+    # index in either direction, with or without a leading status; deleted rows left out.
+    *(Index(f"ix_ticket_queue_{name}", *columns, postgresql_where=text("deleted = false"),
+            sqlite_where=text("deleted = 0")) for name, columns in QUEUE_ORDER_INDEXES.items()),
     Index("ix_ticket_queue_assignee", "assignee_id", "status"),
     Index("ix_ticket_queue_category", "category", "status"),
     Index("ix_ticket_queue_branch", "branch", "status"),
     Index("ix_ticket_queue_customer", "customer_id", "created_at"),
-    Index("ix_ticket_queue_created", "created_at"),
+    Index("ix_ticket_queue_created", "created_at", "number"),
+    Index("ix_ticket_queue_updated", "updated_at", "number"),
     Index("ix_ticket_queue_sla_due", "sla_next_due"),
+)
+
+# Text search (``q``) on PostgreSQL with pg_trgm: created only where the extension is.
+Index("ix_ticket_queue_search",
+      search_text(ticket_queue.c.subject, ticket_queue.c.number, ticket_queue.c.customer_name,
+                  ticket_queue.c.customer_email).label("search_text"),
+      postgresql_using="gin", postgresql_ops={"search_text": TRIGRAM_OPCLASS},
+      ).ddl_if(callable_=trigram_ready)
+
+NO_VALUE = ""
+"""``ticket_counts``' branch or assignee of tickets without one (key columns are NOT NULL)."""
+
+ticket_counts = Table(
+    "ticket_counts", metadata,
+    Column("status", String(20), primary_key=True),
+    Column("priority", String(10), primary_key=True),
+    Column("category", String(48), primary_key=True),
+    Column("branch", String(64), primary_key=True),
+    _id("assignee_id", primary_key=True),
+    Column("deleted", Boolean, primary_key=True),
+    Column("tickets", Integer, nullable=False),
 )
 
 ticket_tags = Table(

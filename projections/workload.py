@@ -14,43 +14,67 @@ without an ``agent_workload`` row are tracked all the same; only the counters ar
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import singledispatchmethod
 from typing import Any
 
-from sqlalchemy import func, insert, select, true, update
+from sqlalchemy import bindparam, func, select, true
 
 from domain import ticket_events as ev
 from domain.agent import AgentProfileSet, AgentRegistered
 from domain.values import Status
-from projections.read_model import ReadModel
+from projections.read_model import BufferedReadModel, ids_of
+from projections.row_buffer import Row, RowBuffer
 from projections.tables import agent_workload, workload_agents, workload_tickets
 
-A = agent_workload.c
 W = workload_tickets.c
-R = workload_agents.c
 
 _DONE = frozenset({Status.RESOLVED, Status.CLOSED})
+_TICKET_EVENTS = (ev.Assigned, ev.Unassigned, ev.StatusChanged, ev.Deleted)
+_OPEN_ASSIGNED = (select(func.count()).select_from(workload_tickets)
+                  .where(W.agent_id == bindparam("agent_id"), W.counts == true()))
 
 
-class WorkloadReadModel(ReadModel):
+class WorkloadReadModel(BufferedReadModel):
     """Who works on what: each agent's profile, open tickets and totals."""
 
     name = "agent_workload"
     tables = (agent_workload, workload_tickets, workload_agents)
 
-    def _ticket(self, event: Any) -> Any | None:
-        return self.conn.execute(select(workload_tickets).where(
-            W.ticket_id == str(event.originator_id))).one_or_none()
+    @property
+    def _tickets(self) -> RowBuffer:
+        return self.rows(workload_tickets)
+
+    @property
+    def _agents(self) -> RowBuffer:
+        return self.rows(agent_workload)
+
+    def prefetch(self, events: Sequence[Any]) -> None:
+        tickets = self._tickets
+        tickets.prefetch(ids_of(events, _TICKET_EVENTS, created=ev.Opened))
+        agents = {row["agent_id"] for row in tickets.rows()}
+        agents.update(e.agent_id for e in events if isinstance(e, ev.Assigned))
+        agents.update(ids_of(events, AgentProfileSet))
+        agents.discard(None)
+        self._agents.prefetch(sorted(agents))
+        self.rows(workload_agents).prefetch(
+            ids_of(events, AgentProfileSet, created=AgentRegistered))
+
+    def _ticket(self, event: Any) -> Row | None:
+        return self._tickets.get(str(event.originator_id))
 
     def _update_ticket(self, event: Any, **values: Any) -> None:
-        self.conn.execute(update(workload_tickets)
-                          .where(W.ticket_id == str(event.originator_id)).values(**values))
+        self._tickets.update(str(event.originator_id), values)
 
-    def _update_agent(self, agent_id: str | None, **values: Any) -> None:
-        """Change an agent's counters; nothing when the id has no ``agent_workload`` row."""
-        if agent_id is not None and values:
-            self.conn.execute(update(agent_workload).where(A.agent_id == agent_id)
-                              .values(**values))
+    def _update_agent(self, agent_id: str | None, add: Mapping[str, int] | None = None,
+                      **values: Any) -> None:
+        """Add ``add`` to an agent's counters and set ``values``; nothing when the id has
+        no ``agent_workload`` row."""
+        row = None if agent_id is None else self._agents.get(agent_id)
+        if row is None or not (add or values):
+            return
+        values.update((column, row[column] + delta) for column, delta in (add or {}).items())
+        self._agents.update(agent_id, values)
 
     @singledispatchmethod
     def apply(self, event: Any, position: int) -> None:
@@ -60,47 +84,47 @@ class WorkloadReadModel(ReadModel):
 
     @apply.register
     def _agent_registered(self, event: AgentRegistered, position: int) -> None:
-        self.conn.execute(insert(workload_agents).values(
-            agent_id=str(event.originator_id), email=event.email, created_at=event.timestamp))
+        self.rows(workload_agents).insert({
+            "agent_id": str(event.originator_id), "email": event.email,
+            "created_at": event.timestamp})
 
     @apply.register
     def _profile_set(self, event: AgentProfileSet, position: int) -> None:
         agent_id = str(event.originator_id)
-        profile = {"name": event.name, "role": event.role.value, "active": event.active,
-                   "capacity": event.capacity, "escalation": event.escalation,
-                   "skills": " ".join(event.skills), "branches": " ".join(event.branches)}
-        if self.conn.execute(select(A.agent_id).where(A.agent_id == agent_id)).first():
+        profile: dict[str, Any] = {
+            "name": event.name, "role": event.role.value, "active": event.active,
+            "capacity": event.capacity, "escalation": event.escalation,
+            "skills": " ".join(event.skills), "branches": " ".join(event.branches)}
+        if self._agents.get(agent_id) is not None:
             self._update_agent(agent_id, **profile)
             return
-        registered = self.conn.execute(select(workload_agents).where(
-            R.agent_id == agent_id)).one_or_none()
+        registered = self.rows(workload_agents).get(agent_id)
         if registered is None:
             return
-        open_assigned = self.conn.execute(select(func.count()).select_from(workload_tickets)
-                                          .where(W.agent_id == agent_id, W.counts == true())
-                                          ).scalar_one()
-        self.conn.execute(insert(agent_workload).values(
-            agent_id=agent_id, email=registered.email, created_at=registered.created_at,
-            open_assigned=open_assigned, assigned_total=0, resolved_total=0,
-            last_assigned_at=None, **profile))
+        self._tickets.flush()  # the count below reads the table as the events left it
+        open_assigned = self.conn.execute(_OPEN_ASSIGNED, {"agent_id": agent_id}).scalar_one()
+        self._agents.insert({
+            "agent_id": agent_id, "email": registered["email"],
+            "created_at": registered["created_at"], "open_assigned": open_assigned,
+            "assigned_total": 0, "resolved_total": 0, "last_assigned_at": None, **profile})
 
     # -- tickets ----------------------------------------------------------------------
 
     @apply.register
     def _opened(self, event: ev.Opened, position: int) -> None:
-        self.conn.execute(insert(workload_tickets).values(
-            ticket_id=str(event.originator_id), agent_id=None, counts=True))
+        self._tickets.insert(
+            {"ticket_id": str(event.originator_id), "agent_id": None, "counts": True})
 
     @apply.register
     def _assigned(self, event: ev.Assigned, position: int) -> None:
         ticket = self._ticket(event)
         if ticket is None:
             return
-        if ticket.counts:
-            self._update_agent(ticket.agent_id, open_assigned=A.open_assigned - 1)
+        if ticket["counts"]:
+            self._update_agent(ticket["agent_id"], {"open_assigned": -1})
         self._update_ticket(event, agent_id=event.agent_id)
-        self._update_agent(event.agent_id, open_assigned=A.open_assigned + int(ticket.counts),
-                           assigned_total=A.assigned_total + 1,
+        self._update_agent(event.agent_id,
+                           {"open_assigned": int(ticket["counts"]), "assigned_total": 1},
                            last_assigned_at=event.timestamp)
 
     @apply.register
@@ -108,8 +132,8 @@ class WorkloadReadModel(ReadModel):
         ticket = self._ticket(event)
         if ticket is None:
             return
-        if ticket.counts:
-            self._update_agent(ticket.agent_id, open_assigned=A.open_assigned - 1)
+        if ticket["counts"]:
+            self._update_agent(ticket["agent_id"], {"open_assigned": -1})
         self._update_ticket(event, agent_id=None)
 
     @apply.register
@@ -118,18 +142,18 @@ class WorkloadReadModel(ReadModel):
         if ticket is None:
             return
         counts = event.to_status not in _DONE
-        changes: dict[str, Any] = {}
-        if counts != ticket.counts:
-            changes["open_assigned"] = A.open_assigned + (1 if counts else -1)
+        changes: dict[str, int] = {}
+        if counts != ticket["counts"]:
+            changes["open_assigned"] = 1 if counts else -1
             self._update_ticket(event, counts=counts)
         if event.to_status is Status.RESOLVED:
-            changes["resolved_total"] = A.resolved_total + 1
-        self._update_agent(ticket.agent_id, **changes)
+            changes["resolved_total"] = 1
+        self._update_agent(ticket["agent_id"], changes)
 
     @apply.register
     def _deleted(self, event: ev.Deleted, position: int) -> None:
         ticket = self._ticket(event)
-        if ticket is None or not ticket.counts:
+        if ticket is None or not ticket["counts"]:
             return
-        self._update_agent(ticket.agent_id, open_assigned=A.open_assigned - 1)
+        self._update_agent(ticket["agent_id"], {"open_assigned": -1})
         self._update_ticket(event, counts=False)

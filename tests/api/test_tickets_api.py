@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from domain.values import Actor
+from domain.values import Actor, Status
+from projections.queries.cursor import encode_cursor
+from projections.queries.tickets import cursor_name
 
 
 def test_a_portal_ticket_appears_in_the_agents_queue(api):
@@ -181,3 +183,44 @@ def test_metrics_report_requests_events_read_models_and_tickets(api):
     assert 'helpdesk_tickets{status="open"} 1.0' in text
     assert f"helpdesk_events_recorded {float(api.event_count())}" in text
     assert 'helpdesk_projection_lag_events{read_model="ticket_queue"} 0.0' in text
+
+
+def test_cursors_of_the_old_priority_order_are_422_not_wrong_pages(api):
+    for _ in range(3):
+        api.open_portal_ticket()
+    api.sync()
+    page = api.client.get("/api/v1/tickets?limit=1", headers=api.auth("agent")).json()
+    number = page["items"][0]["number"]
+    # before version 2 a cursor named the sort alone and carried priority_rank (3 = urgent)
+    stale = encode_cursor("priority", [1, "2026-03-02T09:00:00+00:00", number])
+    forged = encode_cursor(cursor_name("priority"), [1, "9999-12-31T23:59:59-05:00", number])
+    for cursor in (stale, forged):
+        response = api.client.get(f"/api/v1/tickets?cursor={cursor}",
+                                  headers=api.auth("agent"))
+        assert response.status_code == 422, response.text
+        assert "not a cursor this list returned" in response.text
+    walked = api.client.get(f"/api/v1/tickets?limit=1&cursor={page['next_cursor']}",
+                            headers=api.auth("agent"))
+    assert walked.status_code == 200 and walked.json()["items"][0]["number"] != number
+
+
+def test_counts_follow_assignment_status_and_deletion(api):
+    first, second, third = (api.open_portal_ticket(email=f"n{i}@example.com")["number"]
+                            for i in range(3))
+    agent = Actor.agent(api.agent_ids["admin"])
+    api.helpdesk.assign(first, api.agent_ids["agent"], actor=agent)
+    api.helpdesk.change_status(first, Status.WAITING_CUSTOMER, actor=agent)
+    api.helpdesk.delete(third, actor=agent)
+    api.sync()
+
+    def counts(query: str = "") -> dict[str, int]:
+        response = api.client.get(f"/api/v1/tickets?{query}", headers=api.auth("admin"))
+        assert response.status_code == 200, response.text
+        return response.json()["counts"]
+
+    assert counts() == {"open": 1, "waiting_customer": 1}
+    assert counts("status=open") == {"open": 1, "waiting_customer": 1}
+    assert counts("assignee=none") == {"open": 1}
+    assert counts(f"assignee={api.agent_ids['agent']}") == {"waiting_customer": 1}
+    assert counts("q=parcel") == {"open": 1, "waiting_customer": 1}  # counted live
+    assert second not in {first, third}

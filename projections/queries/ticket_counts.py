@@ -1,0 +1,59 @@
+"""The ticket list's counts by status: from ``ticket_counts`` when the filter only uses
+its columns, else counted in ``ticket_queue``. Both give the same numbers (the status
+filter itself is ignored: the counts say how many tickets each status tab would show)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy.engine import Connection
+
+from projections.queries.ticket_filter import Q, TicketFilter, conditions, one_of
+from projections.tables import NO_VALUE, ticket_counts
+
+C = ticket_counts.c
+
+
+def summary_conditions(f: TicketFilter) -> list[ColumnElement[bool]] | None:
+    """The WHERE of ``f`` on ``ticket_counts``; None when ``f`` filters on anything that
+    table does not hold (tag, SLA, text, creation time, customer)."""
+    if f.tag or f.sla or f.q or f.created_from or f.created_to or f.customer_id:
+        return None
+    found: list[ColumnElement[bool]] = []
+    if not f.include_deleted:
+        found.append(C.deleted == false())
+    if f.priority:
+        found.append(one_of(C.priority, f.priority))
+    if f.category:
+        found.append(one_of(C.category, f.category))
+    if f.unassigned:
+        found.append(C.assignee_id == NO_VALUE)
+    elif f.assignee:
+        found.append(C.assignee_id == f.assignee)
+    if f.branch:
+        found.append(C.branch == f.branch)
+    if f.branch_scope:
+        found.append(or_(C.branch.in_(f.branch_scope), C.branch == NO_VALUE))
+    return found
+
+
+def summary_counts(conn: Connection, where: list[ColumnElement[bool]]) -> dict[str, int]:
+    """Counts by status from ``ticket_counts`` (statuses without tickets left out)."""
+    total = func.sum(C.tickets)
+    rows = conn.execute(select(C.status, total).where(*where).group_by(C.status)
+                        .having(total > 0)).all()
+    return {status: int(n) for status, n in rows}
+
+
+def live_counts(conn: Connection, f: TicketFilter, now: datetime) -> dict[str, int]:
+    """Counts by status counted in ``ticket_queue``."""
+    rows = conn.execute(select(Q.status, func.count()).where(
+        *conditions(f, now, with_status=False)).group_by(Q.status)).all()
+    return {status: int(n) for status, n in rows}
+
+
+def counts_by_status(conn: Connection, f: TicketFilter, now: datetime) -> dict[str, int]:
+    """How many tickets match ``f`` (ignoring its status filter), per status."""
+    where = summary_conditions(f)
+    return live_counts(conn, f, now) if where is None else summary_counts(conn, where)
