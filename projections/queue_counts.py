@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql.dml import Insert
 
 from projections.tables import NO_VALUE, ticket_counts, ticket_queue
 
@@ -25,8 +27,6 @@ CountKey = tuple[str, str, str, str, str, bool]
 """(status, priority, category, branch or '', assignee_id or '', deleted)."""
 
 KEY_COLUMNS = ("status", "priority", "category", "branch", "assignee_id", "deleted")
-
-_CHUNK = 500  # rows per upsert (7 parameters each: far below SQLite's limit)
 
 
 def count_key(row: Mapping[str, Any]) -> CountKey:
@@ -57,22 +57,29 @@ def total_changes(rows: Iterable[tuple[Mapping[str, Any] | None, Mapping[str, An
 
 
 def write_count_changes(conn: Connection, changes: Mapping[CountKey, int]) -> None:
-    """Add ``changes`` to ``ticket_counts``: one ``INSERT … ON CONFLICT DO UPDATE`` (per
-    500 keys), then, when a count went down, a ``DELETE`` of the counts that reached 0 (so
-    the table is what ``recount`` makes, however the changes were batched); nothing when
-    every change is zero."""
+    """Add ``changes`` to ``ticket_counts``: one ``INSERT … ON CONFLICT DO UPDATE`` sent
+    for all keys at once (one statement, compiled once per process), then, when a count
+    went down, a ``DELETE`` of the counts that reached 0 (so the table is what ``recount``
+    makes, however the changes were batched); nothing when every change is zero."""
     rows = [{**dict(zip(KEY_COLUMNS, key, strict=True)), "tickets": delta}
             for key, delta in changes.items() if delta]
     if not rows:
         return
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    for start in range(0, len(rows), _CHUNK):
-        statement = dialect.insert(ticket_counts).values(rows[start:start + _CHUNK])
-        conn.execute(statement.on_conflict_do_update(
-            index_elements=list(KEY_COLUMNS),
-            set_={"tickets": ticket_counts.c.tickets + statement.excluded.tickets}))
+    conn.execute(_upsert(conn.dialect.name), rows)
     if any(row["tickets"] < 0 for row in rows):
-        conn.execute(delete(ticket_counts).where(ticket_counts.c.tickets <= 0))
+        conn.execute(_DELETE_EMPTY)
+
+
+_DELETE_EMPTY = delete(ticket_counts).where(ticket_counts.c.tickets <= 0)
+
+
+@cache
+def _upsert(dialect_name: str) -> Insert:
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(ticket_counts)
+    return statement.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS),
+        set_={"tickets": ticket_counts.c.tickets + statement.excluded.tickets})
 
 
 def recount(conn: Connection) -> None:
