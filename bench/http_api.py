@@ -24,6 +24,7 @@ from bench.processes import Process, free_port, machine_cpu, run_helpdesk
 from bench.profiling import PY_SPY, PySpy
 from helpdesk.bootstrap import build_read_side, open_store
 from helpdesk.settings import Settings
+from projections.read_side import analyze
 
 SECTION_HTTP = "2 HTTP"
 SECTION_RSS = "6 memory"
@@ -143,6 +144,8 @@ def _run(results: Results, env: dict[str, str], token: str, app: Any, read: Any,
     log("HTTP: waiting for `helpdesk project` to catch up with the seeded log")
     caught_up = wait_drained(read, redis_client, 600)
     project.check()
+    # what autovacuum does within a minute or two of the tables being filled
+    analyze(read.store, [t for m in read.models for t in m.tables])
     dispatch = Process.helpdesk("dispatch", ["dispatch"], env)
     worker = Process.helpdesk("worker", ["worker"], env)
     api_port, bare_port = free_port(), free_port()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from projections.listener import PostgresListener
 from projections.read_model import ReadModel
@@ -122,7 +122,20 @@ class ReadSide:
         started = time.perf_counter()
         with _fewer_collections():
             events = runner.catch_up(on_batch=progress)
+        analyze(self.store, [t for m in models for t in m.tables])
         return RebuildReport([m.name for m in models], events, time.perf_counter() - started)
+
+
+def analyze(store: ReadStore, tables: Sequence[Table]) -> None:
+    """Bring PostgreSQL's planner statistics of ``tables`` up to date (``ANALYZE``): a
+    table just filled has none, and until autovacuum comes by (up to a minute or more)
+    the planner guesses, and can choose plans many times slower for the ticket list."""
+    if store.writer.dialect.name != "postgresql":
+        return
+    with store.writer.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        for table in tables:
+            conn.exec_driver_sql(f'ANALYZE "{store.schema}"."{table.name}"')
 
 
 @contextmanager

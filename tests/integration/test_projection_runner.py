@@ -146,3 +146,15 @@ def test_wait_returns_once_the_position_is_applied(app, backend, request, tmp_pa
         assert not read_side.wait(saved.position + 1000, timeout=0.2)
     finally:
         read_side.stop()
+
+
+def test_a_rebuild_on_postgres_leaves_the_planner_statistics_current(app, request, tmp_path):
+    work(app)
+    store = fresh_store("postgres", request, tmp_path)
+    ReadSide(app, store).rebuild(["ticket_queue"])
+    with store.reader.connect() as conn:
+        analyzed = dict(conn.exec_driver_sql(
+            "SELECT relname, last_analyze IS NOT NULL FROM pg_stat_user_tables "
+            "WHERE schemaname = %(schema)s", {"schema": store.schema}).all())
+    assert analyzed["ticket_queue"] and analyzed["ticket_tags"] and analyzed["ticket_counts"]
+    assert not analyzed["ticket_messages"]  # not rebuilt: left to autovacuum
