@@ -11,6 +11,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import Engine, create_engine, event
 
+_POSTGRES_CONNECT = {"connect_timeout": 5, "options": "-c TimeZone=UTC"}
+"""Sessions in UTC: timestamps come back already in UTC (nothing to convert per value)."""
+
 
 @dataclass(frozen=True)
 class ReadStore:
@@ -66,10 +69,10 @@ def open_read_store(database_url: str, *, pool_size: int = 5) -> ReadStore:
     options: dict[str, Any] = {"schema_translate_map": {None: schema}}
     writer = create_engine(url, pool_size=2, max_overflow=2, pool_pre_ping=True,
                            execution_options=options,
-                           connect_args={"connect_timeout": 5})
+                           connect_args=_POSTGRES_CONNECT)
     reader = create_engine(url, pool_size=pool_size, max_overflow=pool_size,
                            pool_pre_ping=False, pool_timeout=5, execution_options=options,
-                           connect_args={"connect_timeout": 5})
+                           connect_args=_POSTGRES_CONNECT)
     return ReadStore(writer, reader, schema)
 
 

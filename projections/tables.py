@@ -50,6 +50,8 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         moment: datetime = value
+        if moment.tzinfo is UTC:  # PostgreSQL sessions run in UTC (projections.store)
+            return moment
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
