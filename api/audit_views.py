@@ -101,7 +101,8 @@ def queue_page_as_of(app: Any, at: datetime, f: TicketFilter, *, sort: str = "pr
             "at", f"{moment.isoformat()} is in the future (now is {now.isoformat()})")
     page = queue_as_of(app, moment, f, sort=sort, limit=limit, cursor=cursor)
     return QueueAsOf(as_of=moment, items=[ticket_summary(row, moment) for row in page.items],
-                     next_cursor=page.next_cursor, counts=page.counts)
+                     next_cursor=page.next_cursor, counts=page.counts,
+                     counts_capped=page.counts_capped)
 
 
 def verify_ticket(app: Any, store: Any, number: str) -> VerificationOut:

@@ -58,7 +58,7 @@ class TicketController(Controller):
             page = list_tickets(conn, listing.filter, now=now, sort=listing.sort,
                                 limit=listing.limit, cursor=listing.cursor)
         return TicketList([ticket_summary(row, now) for row in page.items], page.next_cursor,
-                          page.counts)
+                          page.counts, page.counts_capped)
 
     @post("/", operation_id="createTicket", sync_to_thread=True)
     def create_ticket(self, services: ServicesDep, agent: AgentDep,

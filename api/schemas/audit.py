@@ -57,6 +57,8 @@ class QueueAsOf(msgspec.Struct):
     items: list[TicketSummary]
     next_cursor: str | None
     counts: dict[str, int]
+    counts_capped: bool = False
+    """As in the live list: a text search counts at most 500 tickets per status."""
 
 
 class VerificationOut(msgspec.Struct):

@@ -15,6 +15,7 @@ from api.web.common import ConsoleController, catch_up, page
 from api.web.lookups import Lookups
 from domain.errors import InvalidInput
 from domain.values import Priority, Status
+from projections.queries.ticket_counts import SEARCH_COUNT_CAP
 from projections.queries.tickets import SORTS, TicketFilter, list_tickets
 
 PAGE_SIZE = 25
@@ -121,6 +122,7 @@ class QueueController(ConsoleController):
         request.state["notice"] = NOTICES.get(params.get("done") or "")
         return page(
             request, "console/queue.html", rows=rows, counts=counts, total=sum(counts.values()),
+            more="+" if found.counts_capped else "", cap=SEARCH_COUNT_CAP,
             wanted=wanted, problems=problems, now=now, lookups=lookups,
             statuses=list(Status), priorities=list(Priority), sorts=SORT_LABELS,
             sla_filters=SLA_FILTERS, cursor=cursor,

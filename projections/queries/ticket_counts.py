@@ -1,18 +1,38 @@
 """The ticket list's counts by status: from ``ticket_counts`` when the filter only uses
 its columns, else counted in ``ticket_queue``. Both give the same numbers (the status
-filter itself is ignored: the counts say how many tickets each status tab would show)."""
+filter itself is ignored: the counts say how many tickets each status tab would show).
+
+A text search (``q``) is the exception: it counts at most ``SEARCH_COUNT_CAP`` matching
+tickets per status, because a word found in a fifth of all tickets would otherwise make
+every page of its results read them all (at 200,000 tickets, 140 ms for the counts against
+0.5 ms for the page). A count at the cap means "that many or more"; ``Counts.capped`` says
+whether any count stopped there."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, false, func, or_, select
+from sqlalchemy import ColumnElement, false, func, or_, select, union_all
 from sqlalchemy.engine import Connection
 
+from domain.values import Status
 from projections.queries.ticket_filter import Q, TicketFilter, conditions, one_of
 from projections.tables import NO_VALUE, ticket_counts
 
 C = ticket_counts.c
+
+SEARCH_COUNT_CAP = 500
+"""A text search counts up to this many tickets per status."""
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Tickets per status (statuses without tickets left out); ``capped``: some count
+    stopped at ``SEARCH_COUNT_CAP`` (there may be more)."""
+
+    by_status: dict[str, int] = field(default_factory=dict)
+    capped: bool = False
 
 
 def summary_conditions(f: TicketFilter) -> list[ColumnElement[bool]] | None:
@@ -53,7 +73,21 @@ def live_counts(conn: Connection, f: TicketFilter, now: datetime) -> dict[str, i
     return {status: int(n) for status, n in rows}
 
 
-def counts_by_status(conn: Connection, f: TicketFilter, now: datetime) -> dict[str, int]:
+def capped_counts(conn: Connection, f: TicketFilter, now: datetime, cap: int) -> Counts:
+    """Counts by status counted in ``ticket_queue``, each stopping after ``cap`` tickets:
+    one ``LIMIT``-ed scan per status, so the cost does not grow with the matches."""
+    where = conditions(f, now, with_status=False)
+    per_status = [select(Q.status).where(*where, Q.status == status.value).limit(cap + 1)
+                  .subquery() for status in Status]
+    found = union_all(*(select(part.c.status) for part in per_status)).subquery()
+    rows = conn.execute(select(found.c.status, func.count()).group_by(found.c.status)).all()
+    return Counts({status: min(int(n), cap) for status, n in rows},
+                  capped=any(n > cap for _, n in rows))
+
+
+def counts_by_status(conn: Connection, f: TicketFilter, now: datetime) -> Counts:
     """How many tickets match ``f`` (ignoring its status filter), per status."""
+    if f.q:
+        return capped_counts(conn, f, now, SEARCH_COUNT_CAP)
     where = summary_conditions(f)
-    return live_counts(conn, f, now) if where is None else summary_counts(conn, where)
+    return Counts(live_counts(conn, f, now) if where is None else summary_counts(conn, where))

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from domain.errors import InvalidInput
 from projections.queries.keyset import keyset_page
-from projections.queries.ticket_counts import counts_by_status
+from projections.queries.ticket_counts import Counts, counts_by_status
 from projections.queries.ticket_filter import Q, TicketFilter, conditions
 
 __all__ = ["LIST_COLUMNS", "SORTS", "TicketFilter", "TicketPage", "list_tickets"]
@@ -55,6 +55,8 @@ class TicketPage:
     items: list[dict[str, Any]]
     next_cursor: str | None
     counts: dict[str, int] = field(default_factory=dict)
+    counts_capped: bool = False
+    """Some count stopped at ``SEARCH_COUNT_CAP`` (a text search): there may be more."""
 
 
 def cursor_name(sort: str) -> str:
@@ -71,5 +73,5 @@ def list_tickets(conn: Connection, f: TicketFilter, *, now: datetime, sort: str 
     query = _SELECTED.where(*conditions(f, now, with_status=True))
     page = keyset_page(conn, query, cursor_name(sort), _ORDERS[sort], limit=limit,
                        cursor=cursor)
-    counts = counts_by_status(conn, f, now) if with_counts else {}
-    return TicketPage(page.items, page.next_cursor, counts)
+    counts = counts_by_status(conn, f, now) if with_counts else Counts()
+    return TicketPage(page.items, page.next_cursor, counts.by_status, counts.capped)

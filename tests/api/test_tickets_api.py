@@ -224,3 +224,23 @@ def test_counts_follow_assignment_status_and_deletion(api):
     assert counts(f"assignee={api.agent_ids['agent']}") == {"waiting_customer": 1}
     assert counts("q=parcel") == {"open": 1, "waiting_customer": 1}  # counted live
     assert second not in {first, third}
+
+
+def test_a_text_search_caps_its_counts_and_says_so(api, monkeypatch):
+    monkeypatch.setattr("projections.queries.ticket_counts.SEARCH_COUNT_CAP", 2)
+    for i in range(3):
+        api.open_portal_ticket(email=f"g{i}@example.com", subject=f"Grinder {i} hums")
+    api.open_portal_ticket(email="k@example.com", subject="Kettle leaks")
+    api.sync()
+
+    def listing(query: str) -> dict:
+        response = api.client.get(f"/api/v1/tickets?{query}", headers=api.auth("agent"))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    searched = listing("q=grinder")
+    assert (searched["counts"], searched["counts_capped"]) == ({"open": 2}, True)
+    assert len(searched["items"]) == 3  # only the counts stop: the list goes on
+    assert listing("q=kettle")["counts"] == {"open": 1}
+    assert listing("q=kettle")["counts_capped"] is False
+    assert (listing("")["counts"], listing("")["counts_capped"]) == ({"open": 4}, False)

@@ -480,3 +480,15 @@ def test_the_portal_form_shares_the_portal_rate_limit_and_says_so_in_html():
         assert "Too many requests" in again.text
     finally:
         close()
+
+
+def test_the_queue_marks_capped_search_counts_with_a_plus(api, monkeypatch):
+    monkeypatch.setattr("projections.queries.ticket_counts.SEARCH_COUNT_CAP", 2)
+    for i in range(3):
+        api.open_portal_ticket(email=f"g{i}@example.com", subject=f"Grinder {i} hums")
+    api.sync()
+    login(api, "agent")
+    searched = api.client.get("/console/tickets?q=grinder").text
+    assert re.search(r'class="count">2\+</span>', searched)
+    plain = api.client.get("/console/tickets").text
+    assert re.search(r'class="count">3</span>', plain) and "+</span>" not in plain

@@ -11,7 +11,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import delete, insert, select, text, update
 
-from projections.queries.ticket_counts import live_counts, summary_conditions, summary_counts
+from projections.queries.ticket_counts import (
+    capped_counts,
+    live_counts,
+    summary_conditions,
+    summary_counts,
+)
 from projections.queries.tickets import TicketFilter, list_tickets
 from projections.queue_counts import count_changes, count_key, recount, write_count_changes
 from projections.tables import ticket_counts, ticket_queue
@@ -71,6 +76,23 @@ def test_summary_counts_equal_live_counts(read_store):
                   TicketFilter(tag="vip"), TicketFilter(customer_id="customer-1"),
                   TicketFilter(created_from=NOW), TicketFilter(sla="breached")):
             assert list_tickets(conn, f, now=NOW, limit=1).counts == live_counts(conn, f, NOW)
+
+
+def test_a_text_search_counts_up_to_the_cap_per_status(read_store):
+    rng = random.Random(5)
+    with read_store.writer.begin() as conn:
+        conn.execute(insert(ticket_queue), [queue_row(i, rng) for i in range(300)])
+    search = TicketFilter(q="e", status=["open"])  # the status filter is ignored
+    with read_store.reader.connect() as conn:
+        exact = live_counts(conn, search, NOW)
+        assert sum(exact.values()) > 20 and len(exact) > 1
+        top = max(exact.values())
+        for cap in (1, 5, top - 1, top, top + 1):
+            counted = capped_counts(conn, search, NOW, cap)
+            assert counted.by_status == {s: min(n, cap) for s, n in exact.items()}, cap
+            assert counted.capped == (top > cap), cap
+        page = list_tickets(conn, search, now=NOW, limit=1)  # 300 rows: under the cap
+        assert (page.counts, page.counts_capped) == (exact, False)
 
 
 def test_tickets_without_branch_or_assignee_are_counted_under_the_empty_string(read_store):
