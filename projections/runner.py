@@ -1,10 +1,11 @@
 """Runners follow the notification log and apply events to the read models.
 
 One runner reads the log once, in batches, from the lowest position of its read models,
-and hands each read model the events it has not applied yet, in one unit of work per
-batch (see ``projections.view``). Read models apply a batch in memory and write it at the
-end of the unit of work, a few statements per table (``projections.read_model``,
-``projections.row_buffer``); rebuilds use batches of ``REBUILD_BATCH`` events. It follows
+and hands each read model the events it has not applied yet; all of them apply a batch in
+one unit of work (see ``projections.view``), or each in its own when the joint one fails.
+Read models apply a batch in memory and write it at the end of the unit of work, a few
+statements per table (``projections.read_model``, ``projections.row_buffer``); rebuilds
+use batches of ``REBUILD_BATCH`` events. It follows
 PostgreSQL by LISTEN/NOTIFY and SQLite by polling (plus an in-process wake-up when the
 writer lives in the same process).
 
@@ -29,7 +30,7 @@ from eventsourcing.persistence import Tracking
 from sqlalchemy.exc import DBAPIError
 
 from projections.read_model import Events, ReadModel
-from projections.view import APPLICATION_NAME, PositionMoved
+from projections.view import APPLICATION_NAME, PositionMoved, joint_unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -124,8 +125,7 @@ class ProjectionRunner:
                 break
             if before is not None:
                 batch = _as_of(batch, before)
-            for model in self.models:
-                self._apply_batch(model, batch)
+            self._apply_everywhere(batch)
             total += len(batch)
             if on_batch and batch:
                 on_batch(len(batch))
@@ -134,10 +134,45 @@ class ProjectionRunner:
                 self._progress.notify_all()
         return total
 
+    def _todo(self, model: ReadModel, batch: list[Decoded]) -> list[Decoded]:
+        """The events of ``batch`` past ``model``'s position."""
+        position = self.positions[model.name]
+        return batch if batch and batch[0][1] > position else [
+            (event, nid) for event, nid in batch if nid > position]
+
+    def _apply_everywhere(self, batch: list[Decoded]) -> None:
+        """Every read model applies ``batch``: all in one transaction when they can (fewer
+        statements and commits per batch); when that fails for any reason but the database
+        or a transient fault — a position moved by another writer, an event a model cannot
+        handle — it is rolled back and each model applies the batch on its own."""
+        work = [(model, todo) for model in self.models if (todo := self._todo(model, batch))]
+        if len(work) > 1:
+            try:
+                self._apply_jointly(work)
+                return
+            except (DBAPIError, Transient):
+                raise
+            except Exception as error:  # found again below, model by model
+                log.info("applying a batch to each read model on its own: %s", error)
+        for model in self.models:
+            self._apply_batch(model, batch)
+
+    def _apply_jointly(self, work: list[tuple[ReadModel, list[Decoded]]]) -> None:
+        store = work[0][0].view.store
+        expected = {model.view: self.positions[model.name] for model, _ in work}
+        try:
+            with joint_unit_of_work(store, expected):
+                for model, todo in work:
+                    self._apply_in_unit(model, todo)
+        finally:
+            for model, _ in work:
+                model.end_unit()
+        for model, todo in work:
+            self.positions[model.name] = todo[-1][1]
+
     def _apply_batch(self, model: ReadModel, batch: list[Decoded]) -> None:
         position = self.positions[model.name]
-        todo = batch if batch and batch[0][1] > position else [
-            (event, nid) for event, nid in batch if nid > position]
+        todo = self._todo(model, batch)
         if not todo:
             return
         try:
@@ -153,19 +188,24 @@ class ProjectionRunner:
     def _apply(self, model: ReadModel, position: int, todo: list[Decoded]) -> None:
         """One unit of work: the model reads what the batch needs, applies every event
         (in memory where it buffers rows), writes its changes, then the position."""
-        events, trackings = self._prepare(todo)
         with model.view.unit_of_work(position):
             try:
-                model.start_unit(events)
-                for (event, _), tracking in zip(todo, trackings, strict=True):
-                    if event is None:
-                        model.view.insert_tracking(tracking)
-                    else:
-                        model.process_event(event, tracking)
-                model.finish_unit()
+                self._apply_in_unit(model, todo)
             finally:
                 model.end_unit()
         self.positions[model.name] = todo[-1][1]
+
+    def _apply_in_unit(self, model: ReadModel, todo: list[Decoded]) -> None:
+        """Inside the unit of work in progress: ``model`` reads what the batch needs,
+        applies every event (in memory where it buffers rows) and writes its changes."""
+        events, trackings = self._prepare(todo)
+        model.start_unit(events)
+        for (event, _), tracking in zip(todo, trackings, strict=True):
+            if event is None:
+                model.view.insert_tracking(tracking)
+            else:
+                model.process_event(event, tracking)
+        model.finish_unit()
 
     def _prepare(self, todo: list[Decoded]) -> tuple[Events, list[Tracking]]:
         """The events and trackings of ``todo``, made once for every model given the same

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 from eventsourcing.persistence import StoredEvent
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from domain.values import Actor, Priority, Status, Visibility
@@ -61,6 +61,38 @@ def test_restarting_midway_applies_every_event_exactly_once(app, backend, reques
     second = ProjectionRunner(app, build_read_models(store), batch_size=5)
     second.catch_up()
     assert positions(store)["ticket_queue"] == app.recorder.max_notification_id()
+    models = build_read_models(store)
+    assert table_rows(store, models) == rebuilt_rows(app, request, tmp_path, backend)
+
+
+def test_the_read_models_commit_each_batch_together(app, backend, request, tmp_path):
+    work(app)
+    store = fresh_store(backend, request, tmp_path)
+    models = build_read_models(store)
+    commits = []
+
+    def count(conn):
+        commits.append(conn)
+
+    event.listen(store.writer, "commit", count)
+    try:
+        read = ProjectionRunner(app, models, batch_size=10).catch_up()
+    finally:
+        event.remove(store.writer, "commit", count)
+    batches = -(-read // 10)
+    assert len(commits) == batches  # one transaction per batch, not one per read model
+    assert set(positions(store).values()) == {app.recorder.max_notification_id()}
+
+
+def test_a_position_moved_by_another_runner_is_found_model_by_model(
+        app, backend, request, tmp_path, caplog):
+    work(app)
+    store = fresh_store(backend, request, tmp_path)
+    late = ProjectionRunner(app, build_read_models(store), batch_size=10)
+    ProjectionRunner(app, build_read_models(store), batch_size=10).catch_up(until=20)
+    with caplog.at_level(logging.INFO):
+        late.catch_up()  # its positions are those it read before the other ran
+    assert "position moved" in caplog.text
     models = build_read_models(store)
     assert table_rows(store, models) == rebuilt_rows(app, request, tmp_path, backend)
 
