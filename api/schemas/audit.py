@@ -58,7 +58,7 @@ class QueueAsOf(msgspec.Struct):
     next_cursor: str | None
     counts: dict[str, int]
     counts_capped: bool = False
-    """As in the live list: a text search counts at most 500 tickets per status."""
+    """As in the live list: a text search counts at most 100 tickets per status."""
 
 
 class VerificationOut(msgspec.Struct):

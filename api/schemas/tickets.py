@@ -182,8 +182,8 @@ class TicketSummary(msgspec.Struct):
 
 class TicketList(msgspec.Struct):
     """A page of the queue with counts by status (over the same filters). A text search
-    (``q``) counts at most 500 tickets per status: ``counts_capped`` is true when a count
-    stopped there (500 then means "500 or more")."""
+    (``q``) counts at most 100 tickets per status: ``counts_capped`` is true when a count
+    stopped there (100 then means "100 or more")."""
 
     items: list[TicketSummary]
     next_cursor: str | None
