@@ -125,16 +125,16 @@ def _profile_rebuild(app: Helpdesk, store: Any, events: int = 3_000) -> dict[str
             model.view.reset(conn)
     per_model: dict[str, float] = {m.name: 0.0 for m in models}
     runner = ProjectionRunner(app, models)
-    original = runner._apply
+    original = runner._apply_in_unit
 
-    def timed_apply(model: Any, position: int, todo: Any) -> None:
+    def timed_apply(model: Any, todo: Any) -> None:
         started = time.perf_counter()
         try:
-            original(model, position, todo)
+            original(model, todo)
         finally:
             per_model[model.name] += time.perf_counter() - started
 
-    runner._apply = timed_apply  # type: ignore[method-assign]
+    runner._apply_in_unit = timed_apply  # type: ignore[method-assign]
     profiles = ThreadProfiles()
     with profiles.running(include_caller=True):
         applied = runner.catch_up(until=events)
@@ -143,7 +143,7 @@ def _profile_rebuild(app: Helpdesk, store: Any, events: int = 3_000) -> dict[str
     total = sum(per_model.values()) or 1.0
     calls = find_calls(stats, "_read", "to_domain_event", "psycopg/connection.py:479(wait)",
                        "sqlalchemy/engine/base.py:1450(execute)", "_compile_w_cache",
-                       "_generate_cache_key", "unit_of_work", "process_event")
+                       "_generate_cache_key", "joint_unit_of_work", "process_event")
     wall = profiles.seconds
     return {
         "events": applied, "profiled_wall_s": round(wall, 2),
