@@ -22,6 +22,7 @@ from application.clock import Clock, system_clock
 from application.event_reads import Found, replay, select_events_of
 from application.mapper import TypedMapper
 from application.pool_check import ping_idle_connections
+from application.read_cache import ReadCache
 from application.recorder import HelpdeskRecorder
 from domain.agent import Agent
 from domain.errors import Conflict, NotFound, StaleVersion
@@ -76,6 +77,10 @@ class HelpdeskBase(Application[UUID]):
         if isinstance(self.mapper, TypedMapper):
             self.mapper.chain.fallback = self._stored_digest
         ping_idle_connections(self.recorder)
+        self.read_cache: ReadCache | None = (
+            ReadCache() if getattr(self.recorder, "checks_reads", False) else None)
+        """Aggregates remembered between commands, where saves can check what was read
+        (see ``application.read_cache``); None elsewhere: every command reads afresh."""
 
     def _stored_digest(self, originator_id: UUID, version: int) -> str:
         """The chain digest of a stored ticket event (when it was not read recently)."""
@@ -111,6 +116,8 @@ class HelpdeskBase(Application[UUID]):
                 processing_event.collect_events(obj)
         processing_event.saved_kwargs.update(kwargs)
         recordings = self._record(processing_event)
+        if self.read_cache is not None:
+            self.read_cache.forget({e.originator_id for e in processing_event.events})
         self._take_snapshots(processing_event)
         self._notify(recordings)
         return recordings
@@ -148,14 +155,23 @@ class HelpdeskBase(Application[UUID]):
             return None
         return aggregate
 
-    def find_many(self, *wanted: tuple[type[Aggregate], UUID]) -> Found:
+    def find_many(self, *wanted: tuple[type[Aggregate], UUID],
+                  remembered: bool = False) -> Found:
         """The current aggregates of several (class, id) pairs; those that are never
-        snapshotted are read together in one statement."""
+        snapshotted are read together in one statement.
+
+        With ``remembered``, those the read cache holds are taken from it (the others are
+        read and remembered): only for a command whose save checks the ``read_set`` of
+        what it got, which is what makes a remembered aggregate safe to decide on."""
         together = [oid for cls, oid in wanted if not self._may_have_snapshots(cls)]
-        stored = select_events_of(self.recorder, together)
-        found: dict[UUID, object] = {}
-        for oid, events in stored.items():
-            found[oid] = replay(map(self.mapper.to_domain_event, events))
+        cache = self.read_cache if remembered else None
+        found: dict[UUID, object] = cache.recall(together) if cache is not None else {}
+        stored = select_events_of(self.recorder, [o for o in together if o not in found])
+        read = {oid: replay(map(self.mapper.to_domain_event, events))
+                for oid, events in stored.items()}
+        if cache is not None:
+            cache.remember(read)
+        found.update(read)
         for cls, oid in wanted:
             if oid not in found:
                 found[oid] = self.find(cls, oid)

@@ -109,3 +109,9 @@ class Found:
     def merged(self, other: Found) -> Found:
         """These aggregates and ``other``'s."""
         return Found({**self._aggregates, **other._aggregates})
+
+    def read_set(self) -> list[tuple[UUID, int]]:
+        """Each id read with the version read (0: it did not exist), for a save that must
+        not go ahead if any of them changed meanwhile."""
+        return [(oid, getattr(aggregate, "version", 0) if aggregate is not None else 0)
+                for oid, aggregate in self._aggregates.items()]

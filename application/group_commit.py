@@ -35,11 +35,17 @@ class Pending(Generic[R]):
 
 
 class GroupCommit(Generic[R]):
-    """Batches requests for ``commit``, which must give every Pending an outcome."""
+    """Batches requests for ``commit``, which must give every Pending an outcome.
 
-    def __init__(self, commit: Callable[[list[Pending[R]]], None], max_batch: int = 64) -> None:
+    When a whole batch fails with one of ``outage_errors`` (the database is unreachable,
+    say), the requests that queued up behind it fail with the same error at once instead of
+    each waiting for a leader of their own to find the database gone again."""
+
+    def __init__(self, commit: Callable[[list[Pending[R]]], None], max_batch: int = 64,
+                 outage_errors: tuple[type[BaseException], ...] = ()) -> None:
         self._commit = commit
         self._max_batch = max_batch
+        self._outage_errors = outage_errors
         self._cond = threading.Condition()
         self._queue: list[Pending[R]] = []
         self._leading = False
@@ -70,6 +76,12 @@ class GroupCommit(Generic[R]):
             for pending in batch:
                 if pending.result is None and pending.error is None:
                     pending.fail(error)
+            if isinstance(error, self._outage_errors):
+                with self._cond:
+                    waiting, self._queue = self._queue, []
+                for pending in waiting:
+                    pending.fail(error)
+                batch = batch + waiting
         finally:
             with self._cond:
                 for pending in batch:

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Recording
+from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    Recording,
+)
 
 from application.base import SAVE_ATTEMPTS, HelpdeskBase, pause_before_retry
 from application.group_commit import GroupCommit, Pending
+from application.recorder import StaleRead
 from application.tokens import hash_token
 from domain.access_link import AccessLink
 from domain.agent import Agent
@@ -49,6 +56,17 @@ class OpenRequest:
     customer_read: bool = False
     """Whether ``customer`` is what the event store held when the request was made (None:
     not registered then), so the commit need not read it again."""
+    read_set: list[tuple[UUID, int]] = field(default_factory=list, repr=False)
+    """What the request was decided on (ids and versions): the save is refused if any of
+    it changed meanwhile (empty where the event store cannot check it)."""
+
+    def reread_customer(self, customer: Customer | None) -> None:
+        """Take the customer as just read (also in the read set)."""
+        oid = Customer.create_id(self.email)
+        self.customer, self.customer_read = customer, True
+        self.read_set = [(i, v) for i, v in self.read_set if i != oid]
+        if self.read_set:
+            self.read_set.append((oid, customer.version if customer is not None else 0))
 
 
 class OpeningCommands(HelpdeskBase):
@@ -57,7 +75,8 @@ class OpeningCommands(HelpdeskBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sequences: dict[int, TicketNumberSequence] = {}
-        self._opening: GroupCommit[OpenedTicket] = GroupCommit(self._commit_openings)
+        self._opening: GroupCommit[OpenedTicket] = GroupCommit(
+            self._commit_openings, outage_errors=(InterfaceError, OperationalError))
 
     def _submit_opening(self, request: OpenRequest) -> OpenedTicket:
         if request.follow_up_of is not None:  # links to another ticket: commits alone
@@ -85,17 +104,28 @@ class OpeningCommands(HelpdeskBase):
                        for p, number in zip(live, numbers, strict=True)]
             links = [AccessLink.issue(hash_token(p.request.token), t.number, at=now)
                      for p, t in zip(live, tickets, strict=True)]
+            read_set = list(dict.fromkeys(pair for p in live for pair in p.request.read_set))
             try:
                 recordings = self.save(sequence, *new_customers, *originals.values(), *tickets,
-                                       *links)
+                                       *links, **({"read_set": read_set} if read_set else {}))
             except IntegrityError:
                 # Another process took these numbers, registered one of these customers or
                 # changed an original ticket: reload and try again.
                 self._sequences.pop(now.year, None)
                 continue
+            except StaleRead as stale:
+                # What some requests were decided on has changed: those go back to their
+                # callers to be decided anew; the others are committed without them.
+                self._sequences.pop(now.year, None)
+                concerned = [p for p in live if stale.concerns(p.request.read_set)] or live
+                for pending in concerned:
+                    pending.fail(stale)
+                continue
             except BaseException:
                 self._sequences.pop(now.year, None)
                 raise
+            if self.read_cache is not None:
+                self.read_cache.remember({c.id: c for c in new_customers})
             positions = _positions(recordings)
             self._announce(max(positions.values(), default=0))
             for pending, ticket in zip(live, tickets, strict=True):
@@ -114,8 +144,7 @@ class OpeningCommands(HelpdeskBase):
         if unread:
             read = self.find_many(*((Customer, Customer.create_id(r.email)) for r in unread))
             for request in unread:
-                request.customer = read.get(Customer, Customer.create_id(request.email))
-                request.customer_read = True
+                request.reread_customer(read.get(Customer, Customer.create_id(request.email)))
         known = {r.email: r.customer for r in requests if r.customer is not None}
         new: list[Customer] = []
         for request in requests:

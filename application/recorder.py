@@ -13,6 +13,13 @@ fourteen waits on the socket (each wait hands the GIL to other threads, which is
 slowed the group commit's leader most). An event store migrated before the function
 existed gets the same transaction as three round trips (a simple query ``BEGIN; SET; LOCK;
 NOTIFY``, the ``INSERT``, the ``COMMIT``) until ``helpdesk migrate`` runs again.
+
+A save may also name what the command read and decided on (``read_set``: aggregate ids
+with the version read, 0 for "did not exist"). Under the table lock, before inserting, the
+function checks that none of them has an event beyond that version; if one has, nothing is
+stored and the save raises ``StaleRead``. That is what lets a command decide on aggregates
+it remembers instead of reading them again: it never commits a decision taken on a state
+another process has changed meanwhile.
 """
 
 from __future__ import annotations
@@ -36,6 +43,25 @@ log = logging.getLogger(__name__)
 UNDEFINED_FUNCTION = "42883"
 """PostgreSQL's SQLSTATE for a function that does not exist."""
 
+STALE_READ = "HD409"
+"""The SQLSTATE the insert function raises when an aggregate of the read set has changed."""
+
+ReadSet = Sequence[tuple[Any, int]]
+"""Aggregate ids with the version a command read of each (0: it did not exist)."""
+
+
+class StaleRead(Exception):
+    """Aggregates a command read have changed since: nothing was stored; read again."""
+
+    def __init__(self, changed: Sequence[object]) -> None:
+        self.changed = frozenset(str(oid) for oid in changed)
+        """The ids (as text) of the aggregates found changed."""
+        super().__init__(f"{len(self.changed)} aggregate(s) read have changed since")
+
+    def concerns(self, read_set: ReadSet) -> bool:
+        """Whether a command that read ``read_set`` read one of the changed aggregates."""
+        return any(str(oid) in self.changed for oid, _ in read_set)
+
 
 def quote(identifier: str) -> str:
     """A PostgreSQL identifier, quoted."""
@@ -56,15 +82,27 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
         function = (f"{quote(datastore.schema)}."
                     f"{quote('helpdesk_insert_' + events_table_name)}")
         self._create_function_sql = (
+            f"DROP FUNCTION IF EXISTS {function}({id_type}[], bigint[], text[], bytea[]); "
             f"CREATE OR REPLACE FUNCTION {function}(ids {id_type}[], versions bigint[], "
-            "topics text[], states bytea[]) RETURNS SETOF bigint LANGUAGE plpgsql AS "
-            f"$body$ BEGIN {lock_timeout}; {lock}; {notify}; RETURN QUERY INSERT INTO "
+            f"topics text[], states bytea[], read_ids {id_type}[], read_versions bigint[]) "
+            "RETURNS SETOF bigint LANGUAGE plpgsql AS "
+            f"$body$ DECLARE changed text; BEGIN {lock_timeout}; {lock}; "
+            # one index probe per id read (a join would be planned once, for any size)
+            "FOR i IN 1 .. coalesce(array_length(read_ids, 1), 0) LOOP "
+            f"IF EXISTS (SELECT FROM {table} WHERE originator_id = read_ids[i] "
+            "AND originator_version > read_versions[i]) THEN "
+            "changed := concat_ws(' ', changed, read_ids[i]::text); END IF; END LOOP; "
+            "IF changed IS NOT NULL THEN RAISE EXCEPTION 'an aggregate read has changed' "
+            f"USING ERRCODE = '{STALE_READ}', DETAIL = changed; END IF; "
+            f"{notify}; RETURN QUERY INSERT INTO "
             f"{table} (originator_id, originator_version, topic, state) SELECT * FROM "
             "unnest(ids, versions, topics, states) RETURNING notification_id; END $body$").encode()
-        self._function_sql = (f"SELECT * FROM {function}(%b, %b, %b, %b) "
+        self._function_sql = (f"SELECT * FROM {function}(%b, %b, %b, %b, %b, %b) "
                               "AS inserted(notification_id)").encode()
         self._with_function = True
         self._begin_sql = f"BEGIN; {lock_timeout}; {lock}; {notify}".encode()
+        self._changed_sql = ("SELECT DISTINCT r.id::text AS id FROM (" + _changed_sql(
+            table, f"%b::{id_type}[]", "%b::bigint[]") + ") r").encode()
         self._insert_sql = (
             f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
             f"SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
@@ -77,38 +115,72 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
             curs.execute(self._create_function_sql)
         self._with_function = True
 
+    @property
+    def checks_reads(self) -> bool:
+        """Whether saves here honour a ``read_set`` (the library's own database functions
+        and tracked inserts do not)."""
+        return not self.datastore.enable_db_functions
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(self, stored_events: Sequence[StoredEvent],
+    def insert_events(self, stored_events: Sequence[StoredEvent], *, read_set: ReadSet = (),
                       **kwargs: Any) -> Sequence[int] | None:
         tracked = any(value is not None for value in kwargs.values())
-        if not stored_events or tracked or self.datastore.enable_db_functions:
+        if not stored_events or tracked or not self.checks_reads:
+            if read_set:
+                msg = "this save cannot check what was read: read again instead"
+                raise ProgrammingError(msg)
             return _library_insert(self, stored_events, **kwargs)
         columns = _columns(stored_events, self.datastore)
+        read = _read_columns(read_set, self.datastore)
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             if self._with_function:
                 try:  # one statement: its own transaction, committed before it answers
-                    curs.execute(self._function_sql, columns, prepare=True)
+                    curs.execute(self._function_sql, (*columns, *read), prepare=True)
                     ids = [row["notification_id"] for row in curs.fetchall()]
                 except Exception as error:
-                    if getattr(error, "sqlstate", None) != UNDEFINED_FUNCTION:
+                    code = getattr(error, "sqlstate", None)
+                    if code == STALE_READ:
+                        detail = error.diag.message_detail or ""  # type: ignore[attr-defined]
+                        raise StaleRead(detail.split()) from None
+                    if code != UNDEFINED_FUNCTION:
                         raise
-                    log.warning("the event store has no insert function yet: run "
+                    log.warning("the event store has no current insert function: run "
                                 "`helpdesk migrate`; saving in three round trips meanwhile")
                     self._with_function = False
             if not self._with_function:
-                try:
-                    curs.execute(self._begin_sql)  # one simple query: BEGIN, SET, LOCK, NOTIFY
-                    curs.execute(self._insert_sql, columns, prepare=True)
-                    ids = [row["notification_id"] for row in curs.fetchall()]
-                    curs.execute(b"COMMIT")
-                except BaseException:
-                    with suppress(Exception):
-                        conn.rollback()
-                    raise
+                ids = self._insert_in_three_round_trips(conn, curs, columns, read)
         if len(ids) != len(stored_events):
             msg = f"got {len(ids)} notification ids for {len(stored_events)} events"
             raise ProgrammingError(msg)
         return ids
+
+
+    def _insert_in_three_round_trips(self, conn: Any, curs: Any, columns: tuple[Any, ...],
+                                     read: tuple[list[Any], list[int]]) -> list[int]:
+        """The same transaction as the function's, as statements (one more when there is a
+        read set to check)."""
+        try:
+            curs.execute(self._begin_sql)  # one simple query: BEGIN, SET, LOCK, NOTIFY
+            if read[0]:
+                curs.execute(self._changed_sql, read, prepare=False)  # planned for these ids
+                changed = [row["id"] for row in curs.fetchall()]
+                if changed:
+                    raise StaleRead(changed)
+            curs.execute(self._insert_sql, columns, prepare=True)
+            ids = [row["notification_id"] for row in curs.fetchall()]
+            curs.execute(b"COMMIT")
+        except BaseException:
+            with suppress(Exception):
+                conn.rollback()
+            raise
+        return ids
+
+
+def _changed_sql(table: str, ids: str, versions: str) -> str:
+    """The ids (column ``id``) in ``ids`` that have an event beyond their version in
+    ``versions`` (once per such event)."""
+    return (f"SELECT r.id FROM unnest({ids}, {versions}) AS r(id, version) JOIN {table} e "
+            "ON e.originator_id = r.id AND e.originator_version > r.version")
 
 
 _library_insert: Callable[..., Sequence[int] | None] = (
@@ -129,3 +201,9 @@ def _columns(events: Sequence[StoredEvent], datastore: PostgresDatastore) -> tup
     if datastore.originator_id_type != "uuid":
         ids = [str(i) for i in ids]
     return ids, versions, topics, states
+
+
+def _read_columns(read_set: ReadSet,
+                  datastore: PostgresDatastore) -> tuple[list[Any], list[int]]:
+    ids = [oid if datastore.originator_id_type == "uuid" else str(oid) for oid, _ in read_set]
+    return ids, [version for _, version in read_set]

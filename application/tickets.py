@@ -10,17 +10,18 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from application.base import Saved
+from application.base import Saved, pause_before_retry
 from application.event_reads import Found
 from application.hints import Hints
 from application.opening import OpenedTicket, OpeningCommands, OpenRequest
+from application.recorder import StaleRead
 from application.ticket_changes import KEEP, TicketChanges
 from application.tokens import hash_token, new_token, token_matches
 from domain.access_link import AccessLink
 from domain.agent import Agent
 from domain.category import Category
 from domain.customer import Customer
-from domain.errors import InvalidInput, NotFound, UnknownAgent, UnknownCategory
+from domain.errors import Conflict, InvalidInput, NotFound, UnknownAgent, UnknownCategory
 from domain.rules import NAME_MAX, check_all, check_email, check_text
 from domain.sla import DEFAULT_POLICY, DEFAULT_TARGETS, SlaPolicy, SlaTerms
 from domain.ticket import Ticket
@@ -34,6 +35,9 @@ from domain.values import (
 )
 
 DEFAULT_CATEGORY = "general"
+READ_ATTEMPTS = 20
+"""How often an opening is decided anew after its save found what it read changed (with a
+growing random pause in between, so that openings get through a burst of changes)."""
 
 
 class TicketCommands(OpeningCommands):
@@ -68,22 +72,25 @@ class TicketCommands(OpeningCommands):
         found, read = self._read_category(category)
         return _terms(read, found, priority)
 
-    def _read_category(self, slug: str, *also: tuple[type[Aggregate], UUID]
-                       ) -> tuple[Category | None, Found]:
+    def _read_category(self, slug: str, *also: tuple[type[Aggregate], UUID],
+                       remembered: bool = False) -> tuple[Category | None, Found]:
         """The category with this slug (active or not), the SLA policies its terms may
         need, and ``also``: one statement, unless the category names a policy other than
-        the one it named when this process last read it (then a second one)."""
+        the one it named when this process last read it (then a second one). With
+        ``remembered``, what the read cache holds is not read again (see ``find_many``)."""
         key = Category.create_id(slug)
         policies = {SlaPolicy.create_id(DEFAULT_POLICY)}
         hinted = self._policy_hints.get(slug)
         if hinted:
             policies.add(SlaPolicy.create_id(hinted))
-        read = self.find_many((Category, key), *((SlaPolicy, p) for p in policies), *also)
+        read = self.find_many((Category, key), *((SlaPolicy, p) for p in policies), *also,
+                              remembered=remembered)
         category = read.get(Category, key)
         named = category.sla_policy if category is not None else None
         self._policy_hints.learn(slug, named)
         if named and SlaPolicy.create_id(named) not in read:
-            read = read.merged(self.find_many((SlaPolicy, SlaPolicy.create_id(named))))
+            read = read.merged(self.find_many((SlaPolicy, SlaPolicy.create_id(named)),
+                                              remembered=remembered))
         return category, read
 
     # -- opening ----------------------------------------------------------------------
@@ -117,15 +124,37 @@ class TicketCommands(OpeningCommands):
         fields = Ticket.check_opening(subject=subject, description=description, branch=branch,
                                       order_ref=order_ref, product_ref=product_ref, tags=tags)
         slug = category or DEFAULT_CATEGORY
-        customer_id = Customer.create_id(contact["email"])
         agent_id = _agent_key(assignee) if assignee else None
         if assignee and agent_id is None:
             self.active_category(slug)  # an unknown category is reported first
             raise UnknownAgent(str(assignee), "assignee")
+        for attempt in range(READ_ATTEMPTS):
+            # First from what this process remembers; if the save finds any of it changed
+            # by another process, nothing was stored: read it all again and decide anew.
+            request = self._opening_request(
+                contact, fields, channel=channel, slug=slug, priority=priority, actor=actor,
+                assignee=assignee, agent_id=agent_id, follow_up_of=follow_up_of,
+                remembered=attempt == 0)
+            try:
+                return self._submit_opening(request)
+            except StaleRead:
+                if self.read_cache is not None:
+                    self.read_cache.forget(oid for oid, _ in request.read_set)
+                pause_before_retry(attempt)
+        raise Conflict("what this ticket depends on keeps changing; try again")
+
+    def _opening_request(self, contact: dict[str, str], fields: dict[str, Any], *,
+                         channel: Channel, slug: str, priority: Priority | None,
+                         actor: Actor | None, assignee: str | None, agent_id: UUID | None,
+                         follow_up_of: str | None, remembered: bool) -> OpenRequest:
+        """What to open, decided on the category, its policies, the customer and the
+        assignee (read in one statement, or remembered)."""
+        customer_id = Customer.create_id(contact["email"])
         also: list[tuple[type[Aggregate], UUID]] = [(Customer, customer_id)]
         if agent_id is not None:
             also.append((Agent, agent_id))
-        chosen, read = self._read_category(slug, *also)
+        remembered = remembered and self.read_cache is not None
+        chosen, read = self._read_category(slug, *also, remembered=remembered)
         if chosen is None or not chosen.active:
             raise UnknownCategory(slug, "category")
         agent = None
@@ -134,12 +163,13 @@ class TicketCommands(OpeningCommands):
             if agent is None or not agent.active:
                 raise UnknownAgent(str(assignee), "assignee")
         chosen_priority = priority or chosen.default_priority
-        return self._submit_opening(OpenRequest(
+        return OpenRequest(
             email=contact["email"], name=contact["name"], fields=fields, channel=channel,
             category=chosen.slug, priority=chosen_priority,
             sla=_terms(read, chosen, chosen_priority), actor=actor, agent=agent,
             token=new_token(), follow_up_of=follow_up_of,
-            customer=read.get(Customer, customer_id), customer_read=True))
+            customer=read.get(Customer, customer_id), customer_read=True,
+            read_set=read.read_set() if self.read_cache is not None else [])
 
     def open_follow_up(self, original_number: str, *, subject: str, description: str,
                        actor: Actor | None = None) -> OpenedTicket:

@@ -53,3 +53,58 @@ def test_a_failing_commit_fails_its_whole_batch_only():
     with pytest.raises(ConnectionError):
         group.submit("first")
     assert group.submit("second") == "ok"
+
+
+def test_an_outage_fails_the_requests_queued_behind_the_failed_batch_at_once():
+    started, release = threading.Event(), threading.Event()
+    batches: list[list[str]] = []
+
+    def commit(batch: list[Pending[str]]) -> None:
+        batches.append([p.request for p in batch])
+        if len(batches) == 1:
+            started.set()
+            release.wait(2)  # the database is gone; the others queue up meanwhile
+            raise ConnectionError("database went away")
+        for pending in batch:
+            pending.succeed("ok")
+
+    group: GroupCommit[str] = GroupCommit(commit, outage_errors=(ConnectionError,))
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(group.submit, "first")
+        started.wait(2)
+        queued = [pool.submit(group.submit, f"queued {n}") for n in range(3)]
+        while len(group._queue) < 3:
+            threading.Event().wait(0.001)
+        release.set()
+        for future in (first, *queued):
+            with pytest.raises(ConnectionError):
+                future.result(2)
+    assert batches == [["first"]]  # nobody led another attempt against the outage
+    assert group.submit("later") == "ok"
+
+
+def test_other_errors_leave_the_queued_requests_to_their_own_commit():
+    started, release = threading.Event(), threading.Event()
+    batches: list[list[str]] = []
+
+    def commit(batch: list[Pending[str]]) -> None:
+        batches.append([p.request for p in batch])
+        if len(batches) == 1:
+            started.set()
+            release.wait(2)
+            raise ValueError("this batch only")
+        for pending in batch:
+            pending.succeed("ok")
+
+    group: GroupCommit[str] = GroupCommit(commit, outage_errors=(ConnectionError,))
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(group.submit, "first")
+        started.wait(2)
+        queued = [pool.submit(group.submit, f"queued {n}") for n in range(2)]
+        while len(group._queue) < 2:
+            threading.Event().wait(0.001)
+        release.set()
+        with pytest.raises(ValueError):
+            first.result(2)
+        assert [f.result(2) for f in queued] == ["ok", "ok"]
+    assert batches[0] == ["first"] and sorted(batches[1]) == ["queued 0", "queued 1"]
