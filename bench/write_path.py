@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -39,6 +40,7 @@ from bench.profiling import (
 from domain.values import Channel
 
 SECTION = "1 write path"
+SLICE_SECONDS = 1.0
 CUSTOMERS = 200
 DESCRIPTION = ("The grinder stopped after two weeks: it hums but the burrs do not turn. "
                "I cleaned it as the manual says and tried another socket. Order placed "
@@ -46,10 +48,51 @@ DESCRIPTION = ("The grinder stopped after two weeks: it hums but the burrs do no
                "me how to return it? Thanks.")
 
 
+@dataclass
+class ClientRun:
+    """What one closed-loop run measured: every latency, its wall and CPU seconds."""
+
+    clients: int
+    latencies: list[float]
+    seconds: float
+    cpu_seconds: float
+
+
+def summarize(runs: list[ClientRun]) -> dict[str, Any]:
+    """Operations per second, latency percentiles and CPU share over ``runs`` together."""
+    every = [x for run in runs for x in run.latencies]
+    seconds = sum(run.seconds for run in runs)
+    return {"clients": runs[0].clients, "operations": len(every), "seconds": round(seconds, 3),
+            "per_second": len(every) / seconds,
+            "p50_ms": percentile(every, 50) * 1000, "p99_ms": percentile(every, 99) * 1000,
+            "process_cpu_share": round(sum(run.cpu_seconds for run in runs) / seconds, 3),
+            "slices": len(runs)}
+
+
 def run_clients(clients: int, seconds: float, work: Callable[[int, int], None],
                 setup: Callable[[int], Any] | None = None) -> dict[str, Any]:
     """``clients`` threads each calling ``work(client, i)`` in a closed loop for
     ``seconds``; operations per second and latency percentiles."""
+    return summarize([measure_clients(clients, seconds, work, setup)])
+
+
+def interleaved(seconds: float, first: Callable[[float], ClientRun],
+                second: Callable[[float], ClientRun]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Both measurements in alternating slices of about a second, ``seconds`` each in all:
+    the WAL's fsync speed drifts by tens of percent within a minute on a shared disk, and a
+    figure and its baseline should see the same disk."""
+    slices = max(1, round(seconds / SLICE_SECONDS))
+    ours: list[ClientRun] = []
+    theirs: list[ClientRun] = []
+    for _ in range(slices):
+        ours.append(first(seconds / slices))
+        theirs.append(second(seconds / slices))
+    return summarize(ours), summarize(theirs)
+
+
+def measure_clients(clients: int, seconds: float, work: Callable[[int, int], None],
+                    setup: Callable[[int], Any] | None = None) -> ClientRun:
+    """One closed-loop run: ``clients`` threads calling ``work`` for ``seconds``."""
     barrier = threading.Barrier(clients + 1)
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors: list[BaseException] = []
@@ -87,11 +130,7 @@ def run_clients(clients: int, seconds: float, work: Callable[[int, int], None],
     cpu = time.process_time() - cpu_started
     if errors:
         raise errors[0]
-    every = [x for per in latencies for x in per]
-    return {"clients": clients, "operations": len(every), "seconds": round(elapsed, 3),
-            "per_second": len(every) / elapsed,
-            "p50_ms": percentile(every, 50) * 1000, "p99_ms": percentile(every, 99) * 1000,
-            "process_cpu_share": round(cpu / elapsed, 3)}
+    return ClientRun(clients, [x for per in latencies for x in per], elapsed, cpu)
 
 
 def opener(app: Helpdesk) -> Callable[[int, int], None]:
@@ -183,8 +222,13 @@ class RawInserter:
 
 def raw_inserts(conninfo: dict[str, Any], table: sql.Composed, size: int, clients: int,
                 seconds: float) -> dict[str, Any]:
-    return run_clients(clients, seconds, lambda ins, _: ins.insert(),
-                       setup=lambda _: RawInserter(conninfo, table, size))
+    return summarize([measure_raw_inserts(conninfo, table, size, clients, seconds)])
+
+
+def measure_raw_inserts(conninfo: dict[str, Any], table: sql.Composed, size: int,
+                        clients: int, seconds: float) -> ClientRun:
+    return measure_clients(clients, seconds, lambda ins, _: ins.insert(),
+                           setup=lambda _: RawInserter(conninfo, table, size))
 
 
 def stored_sizes(app: Helpdesk, schema: str) -> dict[str, float]:
@@ -225,9 +269,10 @@ def _run(results: Results, app: Helpdesk, schema: str, seconds: float, profile: 
     raw_inserts(conninfo, table, size, 1, 1.0)  # warm-up
     details: dict[str, Any] = {"stored_event_bytes": sizes, "raw_row_bytes": size}
     for clients, target in ((1, ">= 0.6"), (8, ">= 1.0")):
-        log(f"write path: {clients} client(s), {seconds:.0f}s each")
-        measured = run_clients(clients, seconds, opener(app))
-        raw = raw_inserts(conninfo, table, size, clients, seconds)
+        log(f"write path: {clients} client(s), {seconds:.0f}s each in alternating slices")
+        measured, raw = interleaved(
+            seconds, lambda s, n=clients: measure_clients(n, s, opener(app)),
+            lambda s, n=clients: measure_raw_inserts(conninfo, table, size, n, s))
         details[f"{clients}_clients"] = {"open_ticket": measured, "raw_insert": raw}
         results.add(Figure(
             SECTION, f"open_ticket, {clients} client{'s' if clients > 1 else ''}",
