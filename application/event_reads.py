@@ -48,10 +48,11 @@ def select_events_of(recorder: AggregateRecorder, ids: Iterable[UUID]) -> Events
     return found
 
 
-def replay(events: Iterable[DomainEventProtocol[UUID]]) -> object | None:
-    """The aggregate these events (in order) make, or None if there are none: what
-    eventsourcing's ``project_aggregate`` does, without its per-event protocol check."""
-    aggregate: object | None = None
+def replay(events: Iterable[DomainEventProtocol[UUID]],
+           aggregate: object | None = None) -> object | None:
+    """The aggregate these events (in order) make of ``aggregate`` (None: from nothing),
+    or None if there are none: what eventsourcing's ``project_aggregate`` does, without
+    its per-event protocol check."""
     for event in events:
         aggregate = cast("CanMutateProtocol[Any]", event).mutate(aggregate)
     return aggregate

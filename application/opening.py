@@ -4,9 +4,10 @@ sequence allocation for all their numbers), which is what makes many clients fas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
+from eventsourcing.domain import Snapshot
 from eventsourcing.persistence import (
     IntegrityError,
     InterfaceError,
@@ -15,6 +16,7 @@ from eventsourcing.persistence import (
 )
 
 from application.base import SAVE_ATTEMPTS, HelpdeskBase, pause_before_retry
+from application.event_reads import replay
 from application.group_commit import GroupCommit, Pending
 from application.recorder import StaleRead
 from application.tokens import hash_token
@@ -99,6 +101,7 @@ class OpeningCommands(HelpdeskBase):
             originals = self._originals_for(live)
             now = self.clock()
             sequence = self._sequence(now.year, now)
+            stored = None if sequence.pending_events else Snapshot.take(sequence)
             numbers = sequence.allocate(len(live), at=now)
             tickets = [self._build(p.request, number, now, originals.get(p))
                        for p, number in zip(live, numbers, strict=True)]
@@ -111,12 +114,12 @@ class OpeningCommands(HelpdeskBase):
             except IntegrityError:
                 # Another process took these numbers, registered one of these customers or
                 # changed an original ticket: reload and try again.
-                self._sequences.pop(now.year, None)
+                self._rewind_sequence(now.year, stored)
                 continue
             except StaleRead as stale:
                 # What some requests were decided on has changed: those go back to their
                 # callers to be decided anew; the others are committed without them.
-                self._sequences.pop(now.year, None)
+                self._rewind_sequence(now.year, stored)
                 concerned = [p for p in live if stale.concerns(p.request.read_set)] or live
                 for pending in concerned:
                     pending.fail(stale)
@@ -193,6 +196,20 @@ class OpeningCommands(HelpdeskBase):
         if original is not None:
             original.link_follow_up(number, actor=opener, at=now)
         return ticket
+
+    def _rewind_sequence(self, year: int, stored: Snapshot | None) -> None:
+        """After a failed save: the sequence as it was before this attempt (``stored``, a
+        snapshot kept in memory), brought up to date with the numbers other processes
+        allocated since. Only their events are read, not the year's whole history, which
+        grows by one event per commit and would make every conflict between API processes
+        slower than the last. Without ``stored`` (the year's sequence was new here) it is
+        read again whole."""
+        if stored is None:
+            self._sequences.pop(year, None)
+            return
+        sequence = cast("TicketNumberSequence", stored.mutate(None))
+        since = self.events.get(sequence.id, gt=sequence.version)
+        self._sequences[year] = cast("TicketNumberSequence", replay(since, sequence))
 
     def _sequence(self, year: int, now: Any) -> TicketNumberSequence:
         sequence = self._sequences.get(year)

@@ -34,3 +34,34 @@ def test_32_threads_never_share_or_skip_a_number(backend, request, make_app):
     assert sorted(numbers) == [f"TKT-2026-{i:06d}" for i in range(1, total + 1)]
     for number in numbers[:: total // 8]:
         assert apps[0].get_ticket(number).number == number
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_a_process_that_lost_a_number_race_reads_only_the_numbers_taken_since(
+        backend, request, make_app):
+    """Every commit adds an event to the year's sequence; a process whose save conflicts
+    with another's must not read the whole year again, or each conflict between two API
+    processes would cost more than the one before."""
+    url = request.getfixturevalue(f"{backend}_url")
+    first, second = make_app(url), make_app(url)
+
+    def open_one(app, n):
+        return app.open_ticket(subject=f"ticket {n}", description="d",
+                               customer_name="Ann", customer_email="ann@example.com"
+                               ).ticket.number
+
+    numbers = [open_one(first, n) for n in range(30)]  # 30 allocations in the sequence
+    numbers += [open_one(second, 30), open_one(second, 31)]  # the second process reads it
+    read: list[int] = []
+    original = first.events.get
+
+    def counting_get(originator_id, *args, **kwargs):
+        events = list(original(originator_id, *args, **kwargs))
+        read.append(len(events))
+        return events
+
+    first.events.get = counting_get
+    numbers.append(open_one(first, 32))  # its sequence is two allocations behind: conflict
+    assert read == [2]  # just the second process's two allocations
+    numbers.append(open_one(first, 33))
+    assert numbers == [f"TKT-2026-{i:06d}" for i in range(1, 35)]
