@@ -27,7 +27,7 @@ from application.recorder import HelpdeskRecorder
 from domain.agent import Agent
 from domain.errors import Conflict, NotFound, StaleVersion
 from domain.ticket import Ticket
-from domain.ticket_number import check_number
+from domain.ticket_number import TicketNumberSequence, check_number
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +43,10 @@ def pause_before_retry(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.001 * 2 ** min(attempt, 7)))
 
 DEFAULT_SNAPSHOT_INTERVAL = 50
+
+SEQUENCE_SNAPSHOT_INTERVAL = 100
+"""A year's ticket-number sequence gets an event per commit of openings: a process starting
+late in the year reads its latest snapshot and at most this many events, not the year."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,9 @@ class HelpdeskBase(Application[UUID]):
     def __init__(self, env: Mapping[str, str] | None = None, *, clock: Clock = system_clock,
                  snapshot_interval: int = DEFAULT_SNAPSHOT_INTERVAL) -> None:
         self.clock = clock
-        intervals = {Ticket: snapshot_interval} if snapshot_interval else {}
+        intervals: dict[type[Aggregate], int] = {
+            Ticket: snapshot_interval, TicketNumberSequence: SEQUENCE_SNAPSHOT_INTERVAL,
+        } if snapshot_interval else {}
         self.snapshotting_intervals = intervals  # type: ignore[misc,assignment]  # per instance
         settings = dict(env or {})
         if snapshot_interval:

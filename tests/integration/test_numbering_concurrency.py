@@ -65,3 +65,32 @@ def test_a_process_that_lost_a_number_race_reads_only_the_numbers_taken_since(
     assert read == [2]  # just the second process's two allocations
     numbers.append(open_one(first, 33))
     assert numbers == [f"TKT-2026-{i:06d}" for i in range(1, 35)]
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_a_process_starting_late_in_the_year_reads_the_sequence_from_a_snapshot(
+        backend, request, make_app):
+    from application.base import SEQUENCE_SNAPSHOT_INTERVAL
+    from domain.ticket_number import TicketNumberSequence
+
+    url = request.getfixturevalue(f"{backend}_url")
+    writer = make_app(url)
+    for n in range(SEQUENCE_SNAPSHOT_INTERVAL + 20):  # one allocation per opening
+        writer.open_ticket(subject=f"ticket {n}", description="d", customer_name="Ann",
+                           customer_email="ann@example.com")
+    late = make_app(url)
+    sequence_id = TicketNumberSequence.create_id(2026)
+    read: list[int] = []
+    original = late.recorder.select_events
+
+    def counting(originator_id, *args, **kwargs):
+        events = original(originator_id, *args, **kwargs)
+        if originator_id == sequence_id:
+            read.append(len(events))
+        return events
+
+    late.recorder.select_events = counting
+    opened = late.open_ticket(subject="late", description="d", customer_name="Ann",
+                              customer_email="ann@example.com").ticket
+    assert opened.number == f"TKT-2026-{SEQUENCE_SNAPSHOT_INTERVAL + 21:06d}"
+    assert read and sum(read) <= 21  # the events after the snapshot, not all 121
