@@ -66,8 +66,8 @@ class OpenRequest:
         """Take the customer as just read (also in the read set)."""
         oid = Customer.create_id(self.email)
         self.customer, self.customer_read = customer, True
-        self.read_set = [(i, v) for i, v in self.read_set if i != oid]
-        if self.read_set:
+        if self.read_set:  # checked by the event store: check the customer as now read
+            self.read_set = [(i, v) for i, v in self.read_set if i != oid]
             self.read_set.append((oid, customer.version if customer is not None else 0))
 
 

@@ -154,7 +154,6 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
             raise ProgrammingError(msg)
         return ids
 
-
     def _insert_in_three_round_trips(self, conn: Any, curs: Any, columns: tuple[Any, ...],
                                      read: tuple[list[Any], list[int]]) -> list[int]:
         """The same transaction as the function's, as statements (one more when there is a
