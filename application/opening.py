@@ -77,6 +77,8 @@ class OpeningCommands(HelpdeskBase):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sequences: dict[int, TicketNumberSequence] = {}
+        self._behind: set[int] = set()
+        """Years whose sequence lost a race: to be brought up to date before next use."""
         self._opening: GroupCommit[OpenedTicket] = GroupCommit(
             self._commit_openings, outage_errors=(InterfaceError, OperationalError))
 
@@ -198,21 +200,29 @@ class OpeningCommands(HelpdeskBase):
         return ticket
 
     def _rewind_sequence(self, year: int, stored: Snapshot | None) -> None:
-        """After a failed save: the sequence as it was before this attempt (``stored``, a
-        snapshot kept in memory), brought up to date with the numbers other processes
-        allocated since. Only their events are read, not the year's whole history, which
-        grows by one event per commit and would make every conflict between API processes
-        slower than the last. Without ``stored`` (the year's sequence was new here) it is
+        """After a failed save: go back to the sequence as it was before this attempt
+        (``stored``, a snapshot kept in memory), to be brought up to date when it is next
+        used (``_sequence``). Without ``stored`` (the year's sequence was new here) it is
         read again whole."""
         if stored is None:
             self._sequences.pop(year, None)
             return
-        sequence = cast("TicketNumberSequence", stored.mutate(None))
-        since = self.events.get(sequence.id, gt=sequence.version)
-        self._sequences[year] = cast("TicketNumberSequence", replay(since, sequence))
+        self._sequences[year] = cast("TicketNumberSequence", stored.mutate(None))
+        self._behind.add(year)
 
     def _sequence(self, year: int, now: Any) -> TicketNumberSequence:
+        """The year's sequence as this process last saved or read it; after a lost race,
+        brought up to date here, right before numbers are taken (after the pause before a
+        retry, not before it, or other processes take more numbers meanwhile): only the
+        allocations made since are read, not the year's whole history, which grows by one
+        event per commit and would make every race between API processes slower than the
+        last."""
         sequence = self._sequences.get(year)
+        if sequence is not None and year in self._behind:
+            since = self.events.get(sequence.id, gt=sequence.version)
+            sequence = cast("TicketNumberSequence", replay(since, sequence))
+            self._sequences[year] = sequence
+        self._behind.discard(year)
         if sequence is None:
             found = self.find(TicketNumberSequence, TicketNumberSequence.create_id(year))
             sequence = found or TicketNumberSequence.start(year, at=now)
