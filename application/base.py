@@ -124,7 +124,11 @@ class HelpdeskBase(Application[UUID]):
         recordings = self._record(processing_event)
         if self.read_cache is not None:
             self.read_cache.forget({e.originator_id for e in processing_event.events})
-        self._take_snapshots(processing_event)
+        holding = getattr(self.recorder, "is_holding_the_lock", None)
+        if holding is None or not holding():
+            # Not inside a transaction still open (``holding_the_lock``): a snapshot of a
+            # version that is then rolled back would be wrong; the next one is taken later.
+            self._take_snapshots(processing_event)
         self._notify(recordings)
         return recordings
 

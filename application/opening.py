@@ -3,6 +3,7 @@ sequence allocation for all their numbers), which is what makes many clients fas
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
@@ -71,6 +72,10 @@ class OpenRequest:
             self.read_set.append((oid, customer.version if customer is not None else 0))
 
 
+
+
+
+
 class OpeningCommands(HelpdeskBase):
     """The batched commit behind ``open_ticket``."""
 
@@ -93,35 +98,31 @@ class OpeningCommands(HelpdeskBase):
         return self._opening.submit(request)
 
     def _commit_openings(self, batch: list[Pending[OpenedTicket]]) -> None:
+        lost_race = False
         for attempt in range(SAVE_ATTEMPTS):
-            if attempt:
+            if attempt and not lost_race:
                 pause_before_retry(attempt)
             live = [p for p in batch if p.error is None]
             if not live:
                 return
-            new_customers = self._customers_for(live, reread=attempt > 0)
-            originals = self._originals_for(live)
             now = self.clock()
-            sequence = self._sequence(now.year, now)
-            stored = None if sequence.pending_events else Snapshot.take(sequence)
-            numbers = sequence.allocate(len(live), at=now)
-            tickets = [self._build(p.request, number, now, originals.get(p))
-                       for p, number in zip(live, numbers, strict=True)]
-            links = [AccessLink.issue(hash_token(p.request.token), t.number, at=now)
-                     for p, t in zip(live, tickets, strict=True)]
-            read_set = list(dict.fromkeys(pair for p in live for pair in p.request.read_set))
+            made = _Attempt()
             try:
-                recordings = self.save(sequence, *new_customers, *originals.values(), *tickets,
-                                       *links, **({"read_set": read_set} if read_set else {}))
+                # After a lost race, this process holds the event store's lock from reading
+                # to saving, so no other process can take the numbers (or register the
+                # customers) again in between: the retry does not lose a second time.
+                with self._holding_the_lock() if lost_race else nullcontext():
+                    self._attempt_openings(live, now, made, reread=attempt > 0)
             except IntegrityError:
                 # Another process took these numbers, registered one of these customers or
                 # changed an original ticket: reload and try again.
-                self._rewind_sequence(now.year, stored)
+                self._rewind_sequence(now.year, made.stored)
+                lost_race = True
                 continue
             except StaleRead as stale:
                 # What some requests were decided on has changed: those go back to their
                 # callers to be decided anew; the others are committed without them.
-                self._rewind_sequence(now.year, stored)
+                self._rewind_sequence(now.year, made.stored)
                 concerned = [p for p in live if stale.concerns(p.request.read_set)] or live
                 for pending in concerned:
                     pending.fail(stale)
@@ -129,15 +130,40 @@ class OpeningCommands(HelpdeskBase):
             except BaseException:
                 self._sequences.pop(now.year, None)
                 raise
+            # committed (the lock, if held, is released): tell the callers
             if self.read_cache is not None:
-                self.read_cache.remember({c.id: c for c in new_customers})
-            positions = _positions(recordings)
+                self.read_cache.remember({c.id: c for c in made.new_customers})
+            positions = _positions(made.recordings)
             self._announce(max(positions.values(), default=0))
-            for pending, ticket in zip(live, tickets, strict=True):
+            for pending, ticket in zip(live, made.tickets, strict=True):
                 pending.succeed(OpenedTicket(ticket, pending.request.token,
                                              positions[ticket.id]))
             return
         raise Conflict("too many tickets opened at once; try again")
+
+    def _attempt_openings(self, live: list[Pending[OpenedTicket]], now: Any,
+                          attempt: _Attempt, *, reread: bool) -> None:
+        """Read what the openings need, take their numbers and save them all (what was
+        saved goes into ``attempt``, also when the save fails)."""
+        attempt.new_customers = self._customers_for(live, reread=reread)
+        originals = self._originals_for(live)
+        sequence = self._sequence(now.year, now)
+        attempt.stored = None if sequence.pending_events else Snapshot.take(sequence)
+        numbers = sequence.allocate(len(live), at=now)
+        attempt.tickets = [self._build(p.request, number, now, originals.get(p))
+                           for p, number in zip(live, numbers, strict=True)]
+        links = [AccessLink.issue(hash_token(p.request.token), t.number, at=now)
+                 for p, t in zip(live, attempt.tickets, strict=True)]
+        read_set = list(dict.fromkeys(pair for p in live for pair in p.request.read_set))
+        attempt.recordings = self.save(
+            sequence, *attempt.new_customers, *originals.values(), *attempt.tickets, *links,
+            **({"read_set": read_set} if read_set else {}))
+
+    def _holding_the_lock(self) -> AbstractContextManager[object]:
+        """The event store's lock held across a block, where the store has one (see
+        ``HelpdeskRecorder.holding_the_lock``); elsewhere nothing."""
+        hold = getattr(self.recorder, "holding_the_lock", None)
+        return hold() if hold is not None else nullcontext()
 
     def _customers_for(self, live: list[Pending[OpenedTicket]], *,
                        reread: bool = False) -> list[Customer]:
@@ -233,6 +259,17 @@ class OpeningCommands(HelpdeskBase):
         if position:
             for listener in self.saved_listeners:
                 listener(position)
+
+
+@dataclass
+class _Attempt:
+    """What one attempt at committing a batch of openings made."""
+
+    stored: Snapshot | None = None
+    """The number sequence as it was before the attempt (None: new in this attempt)."""
+    new_customers: list[Customer] = field(default_factory=list)
+    tickets: list[Ticket] = field(default_factory=list)
+    recordings: list[Recording[Any]] = field(default_factory=list)
 
 
 def _positions(recordings: list[Recording[Any]]) -> dict[Any, int]:

@@ -25,8 +25,9 @@ another process has changed meanwhile.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from eventsourcing.persistence import (
@@ -101,6 +102,9 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
                               "AS inserted(notification_id)").encode()
         self._with_function = True
         self._begin_sql = f"BEGIN; {lock_timeout}; {lock}; {notify}".encode()
+        self._lock_sql = f"{lock_timeout}; {lock}".encode()
+        self._notify_sql = notify.encode()
+        self._held = threading.local()
         self._changed_sql = ("SELECT DISTINCT r.id::text AS id FROM (" + _changed_sql(
             table, f"%b::{id_type}[]", "%b::bigint[]") + ") r").encode()
         self._insert_sql = (
@@ -121,7 +125,26 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
         and tracked inserts do not)."""
         return not self.datastore.enable_db_functions
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @contextmanager
+    def holding_the_lock(self) -> Iterator[None]:
+        """Take the event table's lock now and hold it to the end of the block: no other
+        writer, in any process, saves meanwhile (reads on other connections go on). This
+        thread's saves inside the block join the lock's transaction, which commits when
+        the block ends without an error and rolls back otherwise. For a command that lost
+        a race: what it reads inside the block stays current until it has saved."""
+        with self.datastore.get_connection() as conn, conn.transaction():
+            conn.execute(self._lock_sql)
+            self._held.connection = conn
+            try:
+                yield
+            finally:
+                self._held.connection = None
+
+    def is_holding_the_lock(self) -> bool:
+        """Whether this thread is inside ``holding_the_lock`` (its saves not yet
+        committed)."""
+        return getattr(self._held, "connection", None) is not None
+
     def insert_events(self, stored_events: Sequence[StoredEvent], *, read_set: ReadSet = (),
                       **kwargs: Any) -> Sequence[int] | None:
         tracked = any(value is not None for value in kwargs.values())
@@ -132,47 +155,82 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
             return _library_insert(self, stored_events, **kwargs)
         columns = _columns(stored_events, self.datastore)
         read = _read_columns(read_set, self.datastore)
-        with self.datastore.get_connection() as conn, conn.cursor() as curs:
-            if self._with_function:
-                try:  # one statement: its own transaction, committed before it answers
-                    curs.execute(self._function_sql, (*columns, *read), prepare=True)
-                    ids = [row["notification_id"] for row in curs.fetchall()]
-                except Exception as error:
-                    code = getattr(error, "sqlstate", None)
-                    if code == STALE_READ:
-                        detail = error.diag.message_detail or ""  # type: ignore[attr-defined]
-                        raise StaleRead(detail.split()) from None
-                    if code != UNDEFINED_FUNCTION:
-                        raise
-                    log.warning("the event store has no current insert function: run "
-                                "`helpdesk migrate`; saving in three round trips meanwhile")
-                    self._with_function = False
-            if not self._with_function:
-                ids = self._insert_in_three_round_trips(conn, curs, columns, read)
+        held = getattr(self._held, "connection", None)
+        if held is not None:  # in the lock's transaction: no retry, no commit here
+            with held.cursor() as curs:
+                ids = self._insert_held(held, curs, columns, read)
+        else:
+            ids = self._insert_committed(columns, read)
         if len(ids) != len(stored_events):
             msg = f"got {len(ids)} notification ids for {len(stored_events)} events"
             raise ProgrammingError(msg)
         return ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_committed(self, columns: tuple[Any, ...],
+                          read: tuple[list[Any], list[int]]) -> list[int]:
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            if self._with_function:
+                try:  # one statement: its own transaction, committed before it answers
+                    return self._call_function(curs, columns, read)
+                except _FunctionMissing:
+                    pass
+            return self._insert_in_three_round_trips(conn, curs, columns, read)
+
+    def _insert_held(self, conn: Any, curs: Any, columns: tuple[Any, ...],
+                     read: tuple[list[Any], list[int]]) -> list[int]:
+        if self._with_function:
+            try:
+                with conn.transaction():  # a savepoint: a missing function spoils nothing
+                    return self._call_function(curs, columns, read)
+            except _FunctionMissing:
+                pass
+        return self._insert_statements(curs, columns, read, begin=self._notify_sql)
+
+    def _call_function(self, curs: Any, columns: tuple[Any, ...],
+                       read: tuple[list[Any], list[int]]) -> list[int]:
+        try:
+            curs.execute(self._function_sql, (*columns, *read), prepare=True)
+            return [row["notification_id"] for row in curs.fetchall()]
+        except Exception as error:
+            code = getattr(error, "sqlstate", None)
+            if code == STALE_READ:
+                detail = error.diag.message_detail or ""  # type: ignore[attr-defined]
+                raise StaleRead(detail.split()) from None
+            if code != UNDEFINED_FUNCTION:
+                raise
+            log.warning("the event store has no current insert function: run "
+                        "`helpdesk migrate`; saving in three round trips meanwhile")
+            self._with_function = False
+            raise _FunctionMissing from error
 
     def _insert_in_three_round_trips(self, conn: Any, curs: Any, columns: tuple[Any, ...],
                                      read: tuple[list[Any], list[int]]) -> list[int]:
         """The same transaction as the function's, as statements (one more when there is a
         read set to check)."""
         try:
-            curs.execute(self._begin_sql)  # one simple query: BEGIN, SET, LOCK, NOTIFY
-            if read[0]:
-                curs.execute(self._changed_sql, read, prepare=False)  # planned for these ids
-                changed = [row["id"] for row in curs.fetchall()]
-                if changed:
-                    raise StaleRead(changed)
-            curs.execute(self._insert_sql, columns, prepare=True)
-            ids = [row["notification_id"] for row in curs.fetchall()]
+            ids = self._insert_statements(curs, columns, read, begin=self._begin_sql)
             curs.execute(b"COMMIT")
         except BaseException:
             with suppress(Exception):
                 conn.rollback()
             raise
         return ids
+
+    def _insert_statements(self, curs: Any, columns: tuple[Any, ...],
+                           read: tuple[list[Any], list[int]], *, begin: bytes) -> list[int]:
+        curs.execute(begin)  # one simple query: BEGIN, SET, LOCK, NOTIFY (or NOTIFY alone)
+        if read[0]:
+            curs.execute(self._changed_sql, read, prepare=False)  # planned for these ids
+            changed = [row["id"] for row in curs.fetchall()]
+            if changed:
+                raise StaleRead(changed)
+        curs.execute(self._insert_sql, columns, prepare=True)
+        return [row["notification_id"] for row in curs.fetchall()]
+
+
+class _FunctionMissing(Exception):
+    """The event store has no current insert function (an older ``helpdesk migrate``)."""
 
 
 def _changed_sql(table: str, ids: str, versions: str) -> str:

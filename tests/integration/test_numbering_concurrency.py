@@ -94,3 +94,70 @@ def test_a_process_starting_late_in_the_year_reads_the_sequence_from_a_snapshot(
                               customer_email="ann@example.com").ticket
     assert opened.number == f"TKT-2026-{SEQUENCE_SNAPSHOT_INTERVAL + 21:06d}"
     assert read and sum(read) <= 21  # the events after the snapshot, not all 121
+
+
+def test_a_process_that_lost_a_number_race_holds_the_lock_for_its_retry(make_app, postgres_url):
+    """The retry after a lost race reads and saves under the event store's lock: another
+    process opening a ticket meanwhile waits for it instead of taking the numbers again."""
+    import threading
+    import time
+
+    from eventsourcing.persistence import IntegrityError
+
+    first, second = make_app(postgres_url), make_app(postgres_url)
+
+    def open_one(app, n):
+        return app.open_ticket(subject=f"ticket {n}", description="d", customer_name="Ann",
+                               customer_email="ann@example.com").ticket.number
+
+    assert open_one(first, 0) == "TKT-2026-000001"
+    assert open_one(second, 1) == "TKT-2026-000002"  # the first process is now behind
+    lost: list[str] = []
+    original_save = first.save
+
+    def save(*objs, **kwargs):
+        try:
+            return original_save(*objs, **kwargs)
+        except IntegrityError as error:
+            lost.append(str(error))
+            raise
+
+    racer: list = []
+    original_sequence = first._sequence
+
+    def sequence_then_race(year, now):
+        sequence = original_sequence(year, now)
+        if lost and not racer:  # the retry, after the lost race
+            thread = threading.Thread(target=lambda: racer.append(open_one(second, 2)))
+            racer.append(thread)
+            thread.start()
+            time.sleep(0.3)  # the other process tries to save now: it has to wait
+            assert len(racer) == 1
+        return sequence
+
+    first.save = save
+    first._sequence = sequence_then_race
+    assert open_one(first, 3) == "TKT-2026-000003"
+    racer[0].join(10)
+    assert len(lost) == 1  # lost once, then won under the lock
+    assert racer[1:] == ["TKT-2026-000004"]
+
+
+def test_saves_inside_the_held_lock_are_committed_when_the_block_ends(make_app,
+                                                                      postgres_url):
+    from domain.customer import Customer
+
+    app, other = make_app(postgres_url), make_app(postgres_url)
+    eve = Customer.register("eve@example.com", "Eve", at=app.clock())
+    with app.recorder.holding_the_lock():
+        assert app.recorder.is_holding_the_lock()
+        app.save_all(eve)
+        assert other.find(Customer, eve.id) is None  # not committed yet
+    assert not app.recorder.is_holding_the_lock()
+    assert other.find(Customer, eve.id).name == "Eve"
+
+    bob = Customer.register("bob@example.com", "Bob", at=app.clock())
+    with pytest.raises(RuntimeError), app.recorder.holding_the_lock():
+        app.save_all(bob)
+        raise RuntimeError("the command failed after its save")
+    assert other.find(Customer, bob.id) is None  # rolled back with the block
