@@ -24,15 +24,9 @@ from domain.errors import UnknownAgent, UnknownCategory
 from domain.sla import DEFAULT_POLICY, SlaPolicy, SlaTarget
 from domain.ticket import Ticket
 from domain.values import Actor, Priority, Role
+from tests.integration.openings import drop_insert_function, open_ticket
 
 ADMIN = Actor.system("test-admin")
-
-
-def open_ticket(app, email="bob@example.com", **overrides):
-    fields = dict(subject="Refund please", description="Charged twice",
-                  customer_name="Bob Buyer", customer_email=email)
-    fields.update(overrides)
-    return app.open_ticket(**fields)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -252,10 +246,7 @@ def test_an_opening_reads_once_and_writes_once_on_postgres(make_app, postgres_ur
 def test_an_event_store_without_the_insert_function_saves_in_three_round_trips(
         make_app, postgres_url, caplog):
     app = make_app(postgres_url)
-    recorder = app.recorder
-    with recorder.datastore.transaction(commit=True) as curs:
-        curs.execute(f'DROP FUNCTION "{recorder.datastore.schema}".'
-                     f'"helpdesk_insert_{recorder.events_table_name}"')
+    drop_insert_function(app)
     open_ticket(app)  # the prepared call fails once: the store falls back
     assert "run `helpdesk migrate`" in caplog.text
     with statements() as sent:

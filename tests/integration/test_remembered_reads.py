@@ -17,22 +17,9 @@ from domain.customer import Customer
 from domain.errors import Conflict
 from domain.sla import SlaTarget
 from domain.values import Actor, Priority
+from tests.integration.openings import drop_insert_function, open_ticket
 
 ADMIN = Actor.system("test-admin")
-
-
-def open_ticket(app, email="bob@example.com", **overrides):
-    fields = dict(subject="Refund please", description="Charged twice",
-                  customer_name="Bob Buyer", customer_email=email)
-    fields.update(overrides)
-    return app.open_ticket(**fields)
-
-
-def drop_insert_function(app) -> None:
-    recorder = app.recorder
-    with recorder.datastore.transaction(commit=True) as curs:
-        curs.execute(f'DROP FUNCTION "{recorder.datastore.schema}".'
-                     f'"helpdesk_insert_{recorder.events_table_name}"')
 
 
 # -- the cache itself -------------------------------------------------------------------

@@ -55,7 +55,10 @@ def test_a_failing_commit_fails_its_whole_batch_only():
     assert group.submit("second") == "ok"
 
 
-def test_an_outage_fails_the_requests_queued_behind_the_failed_batch_at_once():
+def first_batch_fails_with(error: BaseException, queued: int):
+    """Submit "first", whose commit waits until ``queued`` more requests are queued behind
+    it and then fails with ``error`` (later commits succeed); the futures of all of them and
+    the batches committed."""
     started, release = threading.Event(), threading.Event()
     batches: list[list[str]] = []
 
@@ -63,48 +66,36 @@ def test_an_outage_fails_the_requests_queued_behind_the_failed_batch_at_once():
         batches.append([p.request for p in batch])
         if len(batches) == 1:
             started.set()
-            release.wait(2)  # the database is gone; the others queue up meanwhile
-            raise ConnectionError("database went away")
+            release.wait(2)  # the others queue up meanwhile
+            raise error
         for pending in batch:
             pending.succeed("ok")
 
     group: GroupCommit[str] = GroupCommit(commit, outage_errors=(ConnectionError,))
-    with ThreadPoolExecutor(4) as pool:
-        first = pool.submit(group.submit, "first")
-        started.wait(2)
-        queued = [pool.submit(group.submit, f"queued {n}") for n in range(3)]
-        while len(group._queue) < 3:
-            threading.Event().wait(0.001)
-        release.set()
-        for future in (first, *queued):
-            with pytest.raises(ConnectionError):
-                future.result(2)
+    pool = ThreadPoolExecutor(queued + 1)
+    first = pool.submit(group.submit, "first")
+    started.wait(2)
+    waiting = [pool.submit(group.submit, f"queued {n}") for n in range(queued)]
+    while len(group._queue) < queued:
+        threading.Event().wait(0.001)
+    release.set()
+    pool.shutdown(wait=True)
+    return group, first, waiting, batches
+
+
+def test_an_outage_fails_the_requests_queued_behind_the_failed_batch_at_once():
+    group, first, queued, batches = first_batch_fails_with(
+        ConnectionError("database went away"), 3)
+    for future in (first, *queued):
+        with pytest.raises(ConnectionError):
+            future.result(2)
     assert batches == [["first"]]  # nobody led another attempt against the outage
     assert group.submit("later") == "ok"
 
 
 def test_other_errors_leave_the_queued_requests_to_their_own_commit():
-    started, release = threading.Event(), threading.Event()
-    batches: list[list[str]] = []
-
-    def commit(batch: list[Pending[str]]) -> None:
-        batches.append([p.request for p in batch])
-        if len(batches) == 1:
-            started.set()
-            release.wait(2)
-            raise ValueError("this batch only")
-        for pending in batch:
-            pending.succeed("ok")
-
-    group: GroupCommit[str] = GroupCommit(commit, outage_errors=(ConnectionError,))
-    with ThreadPoolExecutor(4) as pool:
-        first = pool.submit(group.submit, "first")
-        started.wait(2)
-        queued = [pool.submit(group.submit, f"queued {n}") for n in range(2)]
-        while len(group._queue) < 2:
-            threading.Event().wait(0.001)
-        release.set()
-        with pytest.raises(ValueError):
-            first.result(2)
-        assert [f.result(2) for f in queued] == ["ok", "ok"]
+    _, first, queued, batches = first_batch_fails_with(ValueError("this batch only"), 2)
+    with pytest.raises(ValueError):
+        first.result(2)
+    assert [f.result(2) for f in queued] == ["ok", "ok"]
     assert batches[0] == ["first"] and sorted(batches[1]) == ["queued 0", "queued 1"]
