@@ -142,21 +142,21 @@ class OpeningCommands(HelpdeskBase):
         raise Conflict("too many tickets opened at once; try again")
 
     def _attempt_openings(self, live: list[Pending[OpenedTicket]], now: Any,
-                          attempt: _Attempt, *, reread: bool) -> None:
+                          made: _Attempt, *, reread: bool) -> None:
         """Read what the openings need, take their numbers and save them all (what was
-        saved goes into ``attempt``, also when the save fails)."""
-        attempt.new_customers = self._customers_for(live, reread=reread)
+        saved goes into ``made``, also when the save fails)."""
+        made.new_customers = self._customers_for(live, reread=reread)
         originals = self._originals_for(live)
         sequence = self._sequence(now.year, now)
-        attempt.stored = None if sequence.pending_events else Snapshot.take(sequence)
+        made.stored = None if sequence.pending_events else Snapshot.take(sequence)
         numbers = sequence.allocate(len(live), at=now)
-        attempt.tickets = [self._build(p.request, number, now, originals.get(p))
+        made.tickets = [self._build(p.request, number, now, originals.get(p))
                            for p, number in zip(live, numbers, strict=True)]
         links = [AccessLink.issue(hash_token(p.request.token), t.number, at=now)
-                 for p, t in zip(live, attempt.tickets, strict=True)]
+                 for p, t in zip(live, made.tickets, strict=True)]
         read_set = list(dict.fromkeys(pair for p in live for pair in p.request.read_set))
-        attempt.recordings = self.save(
-            sequence, *attempt.new_customers, *originals.values(), *attempt.tickets, *links,
+        made.recordings = self.save(
+            sequence, *made.new_customers, *originals.values(), *made.tickets, *links,
             **({"read_set": read_set} if read_set else {}))
 
     def _holding_the_lock(self) -> AbstractContextManager[object]:
