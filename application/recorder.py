@@ -105,8 +105,10 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
         self._lock_sql = f"{lock_timeout}; {lock}".encode()
         self._notify_sql = notify.encode()
         self._held = threading.local()
-        self._changed_sql = ("SELECT DISTINCT r.id::text AS id FROM (" + _changed_sql(
-            table, f"%b::{id_type}[]", "%b::bigint[]") + ") r").encode()
+        self._changed_sql = (  # the ids read that have an event beyond the version read
+            f"SELECT DISTINCT r.id::text AS id FROM unnest(%b::{id_type}[], %b::bigint[]) "
+            f"AS r(id, version) JOIN {table} e "
+            "ON e.originator_id = r.id AND e.originator_version > r.version").encode()
         self._insert_sql = (
             f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
             f"SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
@@ -231,13 +233,6 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
 
 class _FunctionMissing(Exception):
     """The event store has no current insert function (an older ``helpdesk migrate``)."""
-
-
-def _changed_sql(table: str, ids: str, versions: str) -> str:
-    """The ids (column ``id``) in ``ids`` that have an event beyond their version in
-    ``versions`` (once per such event)."""
-    return (f"SELECT r.id FROM unnest({ids}, {versions}) AS r(id, version) JOIN {table} e "
-            "ON e.originator_id = r.id AND e.originator_version > r.version")
 
 
 _library_insert: Callable[..., Sequence[int] | None] = (

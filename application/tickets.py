@@ -153,7 +153,6 @@ class TicketCommands(OpeningCommands):
         also: list[tuple[type[Aggregate], UUID]] = [(Customer, customer_id)]
         if agent_id is not None:
             also.append((Agent, agent_id))
-        remembered = remembered and self.read_cache is not None
         chosen, read = self._read_category(slug, *also, remembered=remembered)
         if chosen is None or not chosen.active:
             raise UnknownCategory(slug, "category")
