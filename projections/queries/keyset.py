@@ -21,6 +21,7 @@ from sqlalchemy.sql import Select
 
 from domain.errors import InvalidInput
 from projections.queries.cursor import decode_cursor, encode_cursor
+from projections.queries.statements import Binds, fetch
 
 Order = Sequence[tuple[ColumnElement[Any], bool]]
 """``(column, descending)`` pairs, all in one direction; the last makes the order total."""
@@ -93,14 +94,17 @@ def direction(order: Order) -> bool:
     return directions.pop()
 
 
-def after(order: Order, values: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after the row with ``values`` in ``order``, as one row comparison."""
+def after(order: Order, values: list[Any], binds: Binds | None = None) -> ColumnElement[bool]:
+    """Rows strictly after the row with ``values`` in ``order``, as one row comparison
+    (its values bound in ``binds`` as ``after_0``, ``after_1``, … when given)."""
     if len(values) != len(order):
         raise _stale()
     descending = direction(order)
     columns = [column for column, _ in order]
-    bounds = [literal(_typed(column, value), type_=column.type)
-              for column, value in zip(columns, values, strict=True)]
+    typed = [_typed(column, value) for column, value in zip(columns, values, strict=True)]
+    bounds = [literal(value, type_=column.type) if binds is None
+              else binds.value(f"after_{i}", value, column.type)
+              for i, (column, value) in enumerate(zip(columns, typed, strict=True))]
     if len(columns) == 1:
         left, right = columns[0], bounds[0]
     else:
@@ -114,14 +118,22 @@ def sort_by(order: Order) -> list[ColumnElement[Any]]:
 
 
 def keyset_page(conn: Connection, query: Select[Any], name: str, order: Order, *,
-                limit: int, cursor: str | None = None) -> Page:
+                limit: int, cursor: str | None = None, binds: Binds | None = None) -> Page:
     """One page of ``query`` in ``order``, after ``cursor`` (a cursor of list ``name``).
-    ``query`` must select the columns of ``order``."""
+    ``query`` must select the columns of ``order``.
+
+    With ``binds``, which holds every value of ``query``, the statement is compiled once
+    per shape (``projections.queries.statements``): ``name`` and the shape must then tell
+    the SQL apart (the same name always selects the same columns in the same order)."""
     if cursor:
-        query = query.where(after(order, decode_cursor(cursor, name)))
-    result = conn.execute(query.order_by(*sort_by(order)).limit(limit + 1))
-    keys = list(result.keys())
-    rows = result.all()
+        query = query.where(after(order, decode_cursor(cursor, name), binds))
+    if binds is None:
+        result = conn.execute(query.order_by(*sort_by(order)).limit(limit + 1))
+        keys, rows = list(result.keys()), result.all()
+    else:
+        limited = binds.value("limit", limit + 1)
+        keys, rows = fetch(conn, name, lambda: query.order_by(*sort_by(order)).limit(limited),
+                           binds)
     items = [dict(zip(keys, row, strict=True)) for row in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, false, func, or_, true
 
 from projections.queries.keyset import like_pattern
+from projections.queries.statements import Binds
 from projections.search_text import SEPARATOR, search_text
 from projections.tables import ticket_queue, ticket_tags
 
@@ -42,54 +43,68 @@ class TicketFilter:
     include_deleted: bool = False
 
 
-def one_of(column: ColumnElement[Any], values: Sequence[str]) -> ColumnElement[bool]:
-    """``column = value`` for one value (an index's equality prefix), else ``IN``."""
-    return column == values[0] if len(values) == 1 else column.in_(values)
+def one_of(column: ColumnElement[Any], values: Sequence[str], binds: Binds,
+           name: str) -> ColumnElement[bool]:
+    """``column = value`` for one value (an index's equality prefix), else ``IN``; the
+    values are parameters ``name`` or ``name_0``, ``name_1``, …"""
+    if len(values) == 1:
+        return column == binds.value(name, values[0])
+    return column.in_([binds.value(f"{name}_{i}", value) for i, value in enumerate(values)])
 
 
-def matches_text(q: str) -> ColumnElement[bool]:
+def matches_text(q: str, binds: Binds) -> ColumnElement[bool]:
     """One of the searched columns contains ``q``, ignoring case (``%``, ``_`` and ``\\``
     literal): the joined text contains it, unless ``q`` holds the separator itself."""
     pattern = like_pattern(q)
     if SEPARATOR in pattern:
-        return or_(*(func.lower(column).like(pattern, escape="\\") for column in SEARCHED))
-    return SEARCH_TEXT.like(pattern, escape="\\")
+        binds.note("q in each column")
+        bound = binds.value("q", pattern)
+        return or_(*(func.lower(column).like(bound, escape="\\") for column in SEARCHED))
+    return SEARCH_TEXT.like(binds.value("q", pattern), escape="\\")
 
 
-def conditions(f: TicketFilter, now: datetime, *,
+def conditions(f: TicketFilter, now: datetime, binds: Binds, *,
                with_status: bool) -> list[ColumnElement[bool]]:
-    """The WHERE of ``f`` (``deleted = false`` literally, as the partial indexes say)."""
+    """The WHERE of ``f`` (``deleted = false`` literally, as the partial indexes say), its
+    values bound in ``binds``."""
     found: list[ColumnElement[bool]] = []
     if not f.include_deleted:
+        binds.note("not deleted")
         found.append(Q.deleted == false())
     if with_status and f.status:
-        found.append(one_of(Q.status, f.status))
+        found.append(one_of(Q.status, f.status, binds, "status"))
     if f.priority:
-        found.append(one_of(Q.priority, f.priority))
+        found.append(one_of(Q.priority, f.priority, binds, "priority"))
     if f.category:
-        found.append(one_of(Q.category, f.category))
+        found.append(one_of(Q.category, f.category, binds, "category"))
     if f.unassigned:
+        binds.note("unassigned")
         found.append(Q.assignee_id.is_(None))
     elif f.assignee:
-        found.append(Q.assignee_id == f.assignee)
+        found.append(Q.assignee_id == binds.value("assignee", f.assignee))
     if f.branch:
-        found.append(Q.branch == f.branch)
+        found.append(Q.branch == binds.value("branch", f.branch))
     if f.branch_scope:
-        found.append(or_(Q.branch.in_(f.branch_scope), Q.branch.is_(None)))
+        found.append(or_(one_of(Q.branch, f.branch_scope, binds, "scope"), Q.branch.is_(None)))
     if f.tag:
         found.append(exists().where(ticket_tags.c.ticket_id == Q.ticket_id,
-                                    ticket_tags.c.tag == f.tag))
+                                    ticket_tags.c.tag == binds.value("tag", f.tag)))
     if f.sla == "breached":
-        found.append(or_(Q.sla_breached == true(), Q.sla_next_due <= now))
+        binds.note("sla breached")
+        found.append(or_(Q.sla_breached == true(),
+                         Q.sla_next_due <= binds.value("now", now, Q.sla_next_due.type)))
     elif f.sla == "at_risk":
-        found.append(and_(Q.sla_breached == false(), Q.sla_next_at_risk <= now,
-                          Q.sla_next_due > now))
+        binds.note("sla at risk")
+        moment = binds.value("now", now, Q.sla_next_due.type)
+        found.append(and_(Q.sla_breached == false(), Q.sla_next_at_risk <= moment,
+                          Q.sla_next_due > moment))
     if f.q:
-        found.append(matches_text(f.q))
+        found.append(matches_text(f.q, binds))
     if f.created_from:
-        found.append(Q.created_at >= f.created_from)
+        found.append(Q.created_at >= binds.value("created_from", f.created_from,
+                                                 Q.created_at.type))
     if f.created_to:
-        found.append(Q.created_at < f.created_to)
+        found.append(Q.created_at < binds.value("created_to", f.created_to, Q.created_at.type))
     if f.customer_id:
-        found.append(Q.customer_id == f.customer_id)
+        found.append(Q.customer_id == binds.value("customer_id", f.customer_id))
     return found

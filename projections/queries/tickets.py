@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from domain.errors import InvalidInput
 from projections.queries.keyset import keyset_page
+from projections.queries.statements import Binds
 from projections.queries.ticket_counts import Counts, counts_by_status
 from projections.queries.ticket_filter import Q, TicketFilter, conditions
 
@@ -70,8 +71,9 @@ def list_tickets(conn: Connection, f: TicketFilter, *, now: datetime, sort: str 
     """One page of tickets matching ``f`` in ``sort`` order, after ``cursor``."""
     if sort not in SORTS:
         raise InvalidInput.field("sort", f"{sort!r} is not one of: {', '.join(SORTS)}")
-    query = _SELECTED.where(*conditions(f, now, with_status=True))
+    binds = Binds()
+    query = _SELECTED.where(*conditions(f, now, binds, with_status=True))
     page = keyset_page(conn, query, cursor_name(sort), _ORDERS[sort], limit=limit,
-                       cursor=cursor)
+                       cursor=cursor, binds=binds)
     counts = counts_by_status(conn, f, now) if with_counts else Counts()
     return TicketPage(page.items, page.next_cursor, counts.by_status, counts.capped)
