@@ -132,6 +132,24 @@ class HelpdeskBase(Application[UUID]):
         self._notify(recordings)
         return recordings
 
+    def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
+        """eventsourcing's, except that an aggregate saved at exactly the version due is
+        snapshotted as this save holds it, instead of being read back from the event store
+        first (for the number sequence, a hundred events: 6 ms every hundred openings)."""
+        if not self.snapshots or not self.snapshotting_intervals:
+            return
+        for event in processing_event.events:
+            aggregate = processing_event.aggregates.get(event.originator_id)
+            interval = self.snapshotting_intervals.get(type(aggregate))  # type: ignore[arg-type]
+            if aggregate is None or interval is None or event.originator_version % interval:
+                continue
+            snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
+            if snapshot_class is None or aggregate.version != event.originator_version:
+                # saved beyond that version (or no snapshot class): the library's way
+                self.take_snapshot(event.originator_id, version=event.originator_version)
+                continue
+            self.snapshots.put([snapshot_class.take(aggregate)])
+
     def construct_recorder(self) -> ApplicationRecorder:
         """On PostgreSQL, eventsourcing's recorder with a cheaper insert (see
         ``application.recorder``), unless the settings name another."""

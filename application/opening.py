@@ -72,10 +72,6 @@ class OpenRequest:
             self.read_set.append((oid, customer.version if customer is not None else 0))
 
 
-
-
-
-
 class OpeningCommands(HelpdeskBase):
     """The batched commit behind ``open_ticket``."""
 

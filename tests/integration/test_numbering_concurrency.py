@@ -96,6 +96,40 @@ def test_a_process_starting_late_in_the_year_reads_the_sequence_from_a_snapshot(
     assert read and sum(read) <= 21  # the events after the snapshot, not all 121
 
 
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_a_save_snapshots_the_sequence_as_saved_without_reading_it_back(backend, request,
+                                                                       make_app):
+    from eventsourcing.domain import Snapshot
+
+    from application.base import SEQUENCE_SNAPSHOT_INTERVAL
+    from application.event_reads import replay
+    from domain.ticket_number import TicketNumberSequence
+
+    app = make_app(request.getfixturevalue(f"{backend}_url"))
+    sequence_id = TicketNumberSequence.create_id(2026)
+    app.open_ticket(subject="first", description="d", customer_name="Ann",
+                    customer_email="ann@example.com")  # reads the (new) sequence once
+    read: list[int] = []
+    original = app.recorder.select_events
+
+    def counting(originator_id, *args, **kwargs):
+        events = original(originator_id, *args, **kwargs)
+        if originator_id == sequence_id:
+            read.append(len(events))
+        return events
+
+    app.recorder.select_events = counting
+    for n in range(SEQUENCE_SNAPSHOT_INTERVAL):
+        app.open_ticket(subject=f"ticket {n}", description="d", customer_name="Ann",
+                        customer_email="ann@example.com")
+    assert read == []  # the snapshot at version 100 came from memory
+    app.recorder.select_events = original
+    (snapshot,) = app.snapshots.get(sequence_id, desc=True, limit=1)
+    assert snapshot.originator_version == SEQUENCE_SNAPSHOT_INTERVAL
+    replayed = replay(app.events.get(sequence_id, lte=SEQUENCE_SNAPSHOT_INTERVAL))
+    assert snapshot.state == Snapshot.take(replayed).state
+
+
 def test_a_process_that_lost_a_number_race_holds_the_lock_for_its_retry(make_app, postgres_url):
     """The retry after a lost race reads and saves under the event store's lock: another
     process opening a ticket meanwhile waits for it instead of taking the numbers again."""
