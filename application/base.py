@@ -135,13 +135,15 @@ class HelpdeskBase(Application[UUID]):
     def _take_snapshots(self, processing_event: ProcessingEvent[UUID]) -> None:
         """eventsourcing's, except that an aggregate saved at exactly the version due is
         snapshotted as this save holds it, instead of being read back from the event store
-        first (for the number sequence, a hundred events: 6 ms every hundred openings)."""
+        first (for the number sequence, a hundred events every hundred openings)."""
         if not self.snapshots or not self.snapshotting_intervals:
             return
         for event in processing_event.events:
             aggregate = processing_event.aggregates.get(event.originator_id)
-            interval = self.snapshotting_intervals.get(type(aggregate))  # type: ignore[arg-type]
-            if aggregate is None or interval is None or event.originator_version % interval:
+            if aggregate is None:
+                continue
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None or event.originator_version % interval:
                 continue
             snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
             if snapshot_class is None or aggregate.version != event.originator_version:

@@ -13,7 +13,8 @@ without a value it notes), so a builder that forgot to note a condition would re
 another shape's SQL: ``tests/unit/test_statement_shapes.py`` compiles random filters and
 checks that filters of one shape always have one SQL.
 
-On SQLite (and any other database) ``fetch`` executes through SQLAlchemy as before.
+On SQLite (and any database not reached through psycopg) ``fetch`` executes through
+SQLAlchemy as before.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def fetch(conn: Connection, key: Hashable, build: Callable[[], Executable],
     """The column names and rows of the statement ``build`` makes, whose values are all in
     ``binds``; ``key`` names the statement apart from ``binds.shape`` (which list, which
     order)."""
-    if conn.dialect.name != "postgresql":
+    if (conn.dialect.name, conn.dialect.driver) != ("postgresql", "psycopg"):
         result = conn.execute(build())
         return list(result.keys()), result.all()
     translate = conn.get_execution_options().get("schema_translate_map") or {}
