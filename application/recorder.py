@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
@@ -37,12 +38,17 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import retry
 
 log = logging.getLogger(__name__)
 
 UNDEFINED_FUNCTION = "42883"
 """PostgreSQL's SQLSTATE for a function that does not exist."""
+
+INSERT_ATTEMPTS = 10
+"""Attempts at a save when the connection fails (as eventsourcing's own recorder makes)."""
+
+RETRY_WAIT = 0.2
+"""Seconds between those attempts."""
 
 STALE_READ = "HD409"
 """The SQLSTATE the insert function raises when an aggregate of the read set has changed."""
@@ -109,6 +115,11 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
             f"SELECT DISTINCT r.id::text AS id FROM unnest(%b::{id_type}[], %b::bigint[]) "
             f"AS r(id, version) JOIN {table} e "
             "ON e.originator_id = r.id AND e.originator_version > r.version").encode()
+        self._stored_sql = (  # these events as stored, in the order given
+            f"SELECT e.notification_id, e.state FROM unnest(%b::{id_type}[], %b::bigint[]) "
+            "WITH ORDINALITY AS s(id, version, n) JOIN "
+            f"{table} e ON e.originator_id = s.id AND e.originator_version = s.version "
+            "ORDER BY s.n").encode()
         self._insert_sql = (
             f"INSERT INTO {table} (originator_id, originator_version, topic, state) "
             f"SELECT * FROM unnest(%b::{id_type}[], %b::bigint[], %b::text[], %b::bytea[]) "
@@ -168,9 +179,44 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
             raise ProgrammingError(msg)
         return ids
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_committed(self, columns: tuple[Any, ...],
                           read: tuple[list[Any], list[int]]) -> list[int]:
+        """Insert and commit, trying again after a connection failure (up to
+        ``INSERT_ATTEMPTS`` times). A failure may come after PostgreSQL committed but before
+        its answer arrived; saving again would then fail on the save's own events as on
+        another writer's, and the command would be decided anew and stored twice (a second
+        ticket for one request). So before each new attempt the events are looked for, and
+        if they are this save's, stored, their notification ids are the answer."""
+        attempt = 1
+        while True:
+            try:
+                if attempt > 1:
+                    stored = self._stored_already(columns)
+                    if stored is not None:
+                        return stored
+                return self._insert_once(columns, read)
+            except (InterfaceError, OperationalError):
+                if attempt >= INSERT_ATTEMPTS:
+                    raise
+                attempt += 1
+                time.sleep(RETRY_WAIT)
+
+    def _stored_already(self, columns: tuple[Any, ...]) -> list[int] | None:
+        """The notification ids of these events if the event store holds them, each with the
+        same state (so stored by this save, whose commit was not acknowledged); else None."""
+        ids, versions, _, states = columns
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(self._stored_sql, (ids, versions), prepare=False)
+            rows = curs.fetchall()
+        if len(rows) != len(states) or any(
+                bytes(row["state"]) != state for row, state in zip(rows, states, strict=True)):
+            return None
+        log.warning("a save whose commit was not acknowledged had been stored: "
+                    "not saved again (%d events)", len(rows))
+        return [row["notification_id"] for row in rows]
+
+    def _insert_once(self, columns: tuple[Any, ...],
+                     read: tuple[list[Any], list[int]]) -> list[int]:
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             if self._with_function:
                 try:  # one statement: its own transaction, committed before it answers
