@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
+import psycopg
 from sqlalchemy import BindParameter, bindparam
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql import Executable
@@ -81,13 +82,20 @@ def fetch(conn: Connection, key: Hashable, build: Callable[[], Executable],
             if len(_compiled) >= CACHED_SHAPES:
                 _compiled.clear()
             _compiled[full_key] = sql
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        cursor.execute(sql, binds.values)
-        rows = cursor.fetchall()
-        return [column.name for column in cursor.description or ()], rows
-    finally:
-        cursor.close()
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, binds.values)
+            return [column.name for column in cursor.description or ()], cursor.fetchall()
+        finally:
+            cursor.close()
+    except psycopg.Error:
+        # Run it again through SQLAlchemy, whose error handling then applies as to every
+        # other statement: a lost connection invalidates the pool (one failure after a
+        # restart, not one per pooled connection) and the error becomes a DBAPIError (a
+        # 503 in the API). Whatever works the second time (a cancelled statement) answers.
+        result = conn.exec_driver_sql(sql, binds.values)
+        return list(result.keys()), result.all()
 
 
 def _compile(conn: Connection, statement: Executable, binds: Binds,

@@ -165,3 +165,25 @@ def test_a_deep_page_starts_right_after_its_cursor(read_store):
     numbers = [row["number"] for row in whole.items]
     assert [row["number"] for row in deep.items] == numbers[45:]
     assert deep.next_cursor is None and deep.counts == {"open": 60}
+
+
+@pytest.mark.parametrize("read_store", ["postgres"], indirect=True)
+def test_a_lost_connection_fails_the_list_as_any_statement_would(read_store, postgres_url):
+    """The list's statements go to psycopg directly; a connection lost under them fails
+    through SQLAlchemy like any other statement: a DBAPIError (the API's 503) that
+    invalidates the pool, so the next request gets a live connection."""
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    fill(read_store, [queue_row(i, random.Random(i)) for i in range(5)])
+    with read_store.reader.connect() as conn:
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        assert list_tickets(conn, TicketFilter(), now=NOW).items
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+        with psycopg.connect(postgres_url.split("?")[0], autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        with pytest.raises(DBAPIError) as failed:
+            list_tickets(conn, TicketFilter(), now=NOW)
+        assert failed.value.connection_invalidated
+    with read_store.reader.connect() as conn:
+        assert len(list_tickets(conn, TicketFilter(include_deleted=True), now=NOW).items) == 5
