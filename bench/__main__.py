@@ -44,14 +44,14 @@ class Sizes:
     lag_rate: float = 50.0
     lag_seconds: float = 20.0
     queue_sizes: tuple[int, ...] = (10_000, 50_000)
-    query_repeat: int = 200
+    query_repeat: int = 1_000
     audit_events: int = 5_000
 
 
 DEFAULT = Sizes()
 FULL = Sizes(write_seconds=20.0, http_seconds=30.0, http_seed_tickets=10_000,
              log_events=100_000, lag_seconds=60.0, queue_sizes=(10_000, 200_000),
-             query_repeat=500)
+             query_repeat=2_000)
 
 
 def busy_share(seconds: float = 2.0) -> float:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+import psycopg
 
 from bench.common import Figure, Results, log, make_app, percentile, pg_schema
 from bench.data import TicketFactory
@@ -141,9 +141,13 @@ def _explain(store: Any, size: int, deep_cursor: str | None) -> dict[str, Any]:
     log("queue: EXPLAIN ANALYZE of the statements behind each query")
     captured: list[tuple[str, Any]] = []
 
-    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-                executemany: bool) -> None:
-        captured.append((statement, parameters))
+    class Capturing(psycopg.Cursor[Any]):
+        """A cursor that keeps what it is sent: the list's statements go to psycopg
+        directly (``projections.queries.statements``), past SQLAlchemy's events."""
+
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            captured.append((query, params))
+            return super().execute(query, params, **kwargs)
 
     now = datetime.now(tz=UTC)
     out: dict[str, Any] = {}
@@ -153,11 +157,12 @@ def _explain(store: Any, size: int, deep_cursor: str | None) -> dict[str, Any]:
     with store.reader.connect() as conn:
         for name, wanted, sort, cursor in cases:
             captured.clear()
-            event.listen(conn, "before_cursor_execute", capture)
+            driver = conn.connection.driver_connection
+            usual, driver.cursor_factory = driver.cursor_factory, Capturing
             try:
                 list_tickets(conn, wanted, now=now, sort=sort, limit=50, cursor=cursor)
             finally:
-                event.remove(conn, "before_cursor_execute", capture)
+                driver.cursor_factory = usual
             plans = []
             for kind, (statement, parameters) in zip(("page", "counts"), list(captured),
                                                      strict=False):
