@@ -67,6 +67,21 @@ def test_a_process_that_lost_a_number_race_reads_only_the_numbers_taken_since(
     assert numbers == [f"TKT-2026-{i:06d}" for i in range(1, 35)]
 
 
+def count_reads(app, watched) -> list[int]:
+    """From now on, how many events each read of ``watched``'s stored events got."""
+    read: list[int] = []
+    original = app.recorder.select_events
+
+    def counting(originator_id, *args, **kwargs):
+        events = original(originator_id, *args, **kwargs)
+        if originator_id == watched:
+            read.append(len(events))
+        return events
+
+    app.recorder.select_events = counting
+    return read
+
+
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
 def test_a_process_starting_late_in_the_year_reads_the_sequence_from_a_snapshot(
         backend, request, make_app):
@@ -79,17 +94,7 @@ def test_a_process_starting_late_in_the_year_reads_the_sequence_from_a_snapshot(
         writer.open_ticket(subject=f"ticket {n}", description="d", customer_name="Ann",
                            customer_email="ann@example.com")
     late = make_app(url)
-    sequence_id = TicketNumberSequence.create_id(2026)
-    read: list[int] = []
-    original = late.recorder.select_events
-
-    def counting(originator_id, *args, **kwargs):
-        events = original(originator_id, *args, **kwargs)
-        if originator_id == sequence_id:
-            read.append(len(events))
-        return events
-
-    late.recorder.select_events = counting
+    read = count_reads(late, TicketNumberSequence.create_id(2026))
     opened = late.open_ticket(subject="late", description="d", customer_name="Ann",
                               customer_email="ann@example.com").ticket
     assert opened.number == f"TKT-2026-{SEQUENCE_SNAPSHOT_INTERVAL + 21:06d}"
@@ -109,21 +114,11 @@ def test_a_save_snapshots_the_sequence_as_saved_without_reading_it_back(backend,
     sequence_id = TicketNumberSequence.create_id(2026)
     app.open_ticket(subject="first", description="d", customer_name="Ann",
                     customer_email="ann@example.com")  # reads the (new) sequence once
-    read: list[int] = []
-    original = app.recorder.select_events
-
-    def counting(originator_id, *args, **kwargs):
-        events = original(originator_id, *args, **kwargs)
-        if originator_id == sequence_id:
-            read.append(len(events))
-        return events
-
-    app.recorder.select_events = counting
+    read = count_reads(app, sequence_id)
     for n in range(SEQUENCE_SNAPSHOT_INTERVAL):
         app.open_ticket(subject=f"ticket {n}", description="d", customer_name="Ann",
                         customer_email="ann@example.com")
     assert read == []  # the snapshot at version 100 came from memory
-    app.recorder.select_events = original
     (snapshot,) = app.snapshots.get(sequence_id, desc=True, limit=1)
     assert snapshot.originator_version == SEQUENCE_SNAPSHOT_INTERVAL
     replayed = replay(app.events.get(sequence_id, lte=SEQUENCE_SNAPSHOT_INTERVAL))
