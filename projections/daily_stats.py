@@ -1,5 +1,6 @@
-"""``daily_ticket_stats``: how many tickets were opened, first answered, resolved, closed
-and breached per UTC day, category, priority and branch ('' when the ticket has none).
+"""``daily_ticket_stats``: how many tickets were opened, first answered, resolved, closed,
+breached and reopened per UTC day, category, priority and branch ('' when the ticket has
+none).
 
 Each counted event goes to the category, priority and branch the ticket had when it
 happened: ``daily_stats_tickets`` keeps them current per ticket (and whether the ticket
@@ -15,12 +16,13 @@ from functools import singledispatchmethod
 from typing import Any
 
 from domain import ticket_events as ev
+from domain.transitions import REOPENING
 from domain.values import ActorKind, Status, Visibility
 from projections.read_model import BufferedReadModel, ids_of
 from projections.row_buffer import Row, RowBuffer
 from projections.tables import daily_stats_tickets, daily_ticket_stats
 
-COUNTS = ("opened", "first_responded", "resolved", "closed", "breached")
+COUNTS = ("opened", "first_responded", "resolved", "closed", "breached", "reopened")
 """The counters of a ``daily_ticket_stats`` row."""
 
 _LATER = (ev.MessageAdded, ev.StatusChanged, ev.SlaBreached, ev.PriorityChanged,
@@ -93,6 +95,8 @@ class DailyStatsReadModel(BufferedReadModel):
             self._count(event, "resolved")
         elif event.to_status is Status.CLOSED:
             self._count(event, "closed")
+        elif (event.from_status, event.to_status) in REOPENING:
+            self._count(event, "reopened")
 
     @apply.register
     def _sla_breached(self, event: ev.SlaBreached, position: int) -> None:

@@ -277,6 +277,7 @@ daily_ticket_stats = Table(
     Column("resolved", Integer, nullable=False, default=0),
     Column("closed", Integer, nullable=False, default=0),
     Column("breached", Integer, nullable=False, default=0),
+    Column("reopened", Integer, nullable=False, default=0),
 )
 
 daily_stats_tickets = Table(

@@ -201,7 +201,8 @@ def daily_scenario(d: Desk) -> None:
     d.later(60)
     three, _, _ = d.open()
     d.steps((30, lambda: app.change_category(three, "returns", actor=agent)),
-            (30, lambda: app.change_status(three, Status.RESOLVED, actor=agent)))
+            (30, lambda: app.change_status(three, Status.RESOLVED, actor=agent)),
+            (30, lambda: app.change_status(three, Status.IN_PROGRESS, actor=agent)))  # reopen
 
 
 def workload_scenario(d: Desk) -> dict[str, Any]:
