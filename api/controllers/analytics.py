@@ -114,7 +114,8 @@ class AnalyticsController(Controller):
             desk = desk_overview(conn, begin, end, agent.branches, now=now)
         return AnalyticsOverview(
             period=PeriodOut(from_=begin, to=end),
-            volumes=VolumesOut(opened=desk.opened, resolved=desk.resolved, closed=desk.closed),
+            volumes=VolumesOut(opened=desk.opened, resolved=desk.resolved, closed=desk.closed,
+                               reopened=desk.reopened),
             backlog=BacklogOut(total=sum(desk.backlog.values()), by_status=desk.backlog),
             first_response=durations_out(desk.first_response),
             resolution=durations_out(desk.resolution),

@@ -40,11 +40,12 @@ class SlaComplianceOut(msgspec.Struct):
 
 
 class VolumesOut(msgspec.Struct):
-    """Tickets opened, resolved and closed on the UTC days of the period."""
+    """Tickets opened, resolved, closed and reopened on the UTC days of the period."""
 
     opened: int
     resolved: int
     closed: int
+    reopened: int
 
 
 class BacklogOut(msgspec.Struct):

@@ -5,7 +5,7 @@ The SQL is portable (SQLite and PostgreSQL); percentiles are computed in Python 
 rank, since the two dialects share no percentile function. Periods are half-open,
 ``[start, end)``. Definitions:
 
-* volumes (opened, resolved, closed, breaches) come from ``daily_ticket_stats``: every UTC
+* volumes (opened, resolved, closed, breaches, reopens) come from ``daily_ticket_stats``: every UTC
   day the period touches counts whole; deleted tickets still count (they happened);
 * durations are those of the tickets *opened* in the period (``ticket_metrics``), not
   deleted, with the dimensions (category, assignee) they have now;
@@ -93,6 +93,7 @@ class Group:
     resolved: int = 0
     closed: int = 0
     breaches: int = 0
+    reopened: int = 0
     backlog: dict[str, int] = field(default_factory=dict)
     first_response: Durations = Durations()
     resolution: Durations = Durations()
@@ -159,11 +160,11 @@ def _volumes(conn: Connection, start: datetime, end: datetime, scope: Scope,
     first, last = start.astimezone(UTC).date(), (end - timedelta(microseconds=1)).astimezone(
         UTC).date()
     sums = [func.coalesce(func.sum(D[name]), 0) for name in (
-        "opened", "resolved", "closed", "breached")]
+        "opened", "resolved", "closed", "breached", "reopened")]
     rows = conn.execute(select(*_keyed(key), *sums).where(
         D.day >= first, D.day <= last, *_branches(D.branch, scope, ""))
         .group_by(*_keyed(key)))
-    names = ("opened", "resolved", "closed", "breaches")
+    names = ("opened", "resolved", "closed", "breaches", "reopened")
     return {group: {name: int(value) for name, value in zip(names, values, strict=True)}
             for group, values in (_split(row, key) for row in rows)}
 

@@ -100,7 +100,7 @@ def test_overview_of_the_default_period(api):
     now = T0 + timedelta(hours=50)
     assert body["period"] == {"from": (now - timedelta(days=30)).isoformat().replace(
         "+00:00", "Z"), "to": "2026-03-04T11:00:00Z"}
-    assert body["volumes"] == {"opened": 5, "resolved": 2, "closed": 0}
+    assert body["volumes"] == {"opened": 5, "resolved": 2, "closed": 0, "reopened": 0}
     assert body["backlog"] == {"total": 2, "by_status": {"in_progress": 1, "open": 1}}
     # first responses 1800, 3600, 36000: nearest rank 2 of 3, and 3 of 3 for p90
     assert body["first_response"] == {"count": 3, "median_seconds": 3600,
@@ -114,18 +114,38 @@ def test_overview_of_the_default_period(api):
         "breaches": 2}
 
 
+def test_a_reopen_counts_on_the_day_it_happens(api):
+    clock = FakeClock(T0)
+    api.helpdesk.clock = clock
+    number = open_ticket(api)
+
+    def move(status: str) -> None:
+        response = api.client.patch(f"/api/v1/tickets/{number}", headers=api.auth("admin"),
+                                    json={"status": status})
+        assert response.status_code == 200, response.text
+
+    move("resolved")
+    at(clock, hours=25)  # 3 March
+    move("in_progress")
+    api.sync()
+    first = get(api, "overview", **{"from": "2026-03-02", "to": "2026-03-03"})
+    second = get(api, "overview", **{"from": "2026-03-03", "to": "2026-03-04"})
+    assert first["volumes"] == {"opened": 1, "resolved": 1, "closed": 0, "reopened": 0}
+    assert second["volumes"] == {"opened": 0, "resolved": 0, "closed": 0, "reopened": 1}
+
+
 def test_overview_of_the_first_day_only_and_of_a_quiet_month(api):
     scene(api)
     body = get(api, "overview", **{"from": "2026-03-02", "to": "2026-03-03"})
     assert body["period"] == {"from": "2026-03-02T00:00:00Z", "to": "2026-03-03T00:00:00Z"}
-    assert body["volumes"] == {"opened": 5, "resolved": 2, "closed": 0}
+    assert body["volumes"] == {"opened": 5, "resolved": 2, "closed": 0, "reopened": 0}
     assert body["sla"] == {
         "first_response": {"met": 2, "missed": 2, "compliance": 0.5},
         # t3 and t4 were due on 4 March: outside this period
         "resolution": {"met": 2, "missed": 0, "compliance": 1.0},
         "breaches": 1}
     quiet = get(api, "overview", **{"from": "2026-02-01", "to": "2026-03-01T23:59:59Z"})
-    assert quiet["volumes"] == {"opened": 0, "resolved": 0, "closed": 0}
+    assert quiet["volumes"] == {"opened": 0, "resolved": 0, "closed": 0, "reopened": 0}
     assert quiet["first_response"] == {"count": 0, "median_seconds": None, "p90_seconds": None}
     assert quiet["sla"]["first_response"] == {"met": 0, "missed": 0, "compliance": None}
     assert quiet["sla"]["breaches"] == 0
