@@ -152,7 +152,8 @@ class AnalyticsController(Controller):
         return CategoryAnalyticsList(period=PeriodOut(from_=begin, to=end), items=[
             CategoryAnalytics(
                 slug=row.slug, name=row.name, opened=row.figures.opened,
-                resolved=row.figures.resolved, backlog=sum(row.figures.backlog.values()),
+                resolved=row.figures.resolved, reopened=row.figures.reopened,
+                backlog=sum(row.figures.backlog.values()),
                 median_first_response_seconds=row.figures.first_response.median,
                 median_resolution_seconds=row.figures.resolution.median,
                 sla=sla_out(row.figures))

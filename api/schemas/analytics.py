@@ -107,6 +107,7 @@ class CategoryAnalytics(msgspec.Struct):
     name: str
     opened: int
     resolved: int
+    reopened: int
     backlog: int
     median_first_response_seconds: float | None
     median_resolution_seconds: float | None

@@ -132,6 +132,8 @@ def test_a_reopen_counts_on_the_day_it_happens(api):
     second = get(api, "overview", **{"from": "2026-03-03", "to": "2026-03-04"})
     assert first["volumes"] == {"opened": 1, "resolved": 1, "closed": 0, "reopened": 0}
     assert second["volumes"] == {"opened": 0, "resolved": 0, "closed": 0, "reopened": 1}
+    categories = get(api, "categories", **{"from": "2026-03-03", "to": "2026-03-04"})["items"]
+    assert {c["slug"]: (c["opened"], c["reopened"]) for c in categories}["general"] == (0, 1)
 
 
 def test_overview_of_the_first_day_only_and_of_a_quiet_month(api):
@@ -177,7 +179,8 @@ def test_figures_per_category(api):
     items = {c["slug"]: c for c in get(api, "categories")["items"]}
     assert sorted(items) == ["billing", "general", "shipping"]
     assert items["billing"] == {
-        "slug": "billing", "name": "Billing", "opened": 2, "resolved": 2, "backlog": 0,
+        "slug": "billing", "name": "Billing", "opened": 2, "resolved": 2, "reopened": 0,
+        "backlog": 0,
         "median_first_response_seconds": 1800, "median_resolution_seconds": 7200,
         "sla": {"first_response": {"met": 2, "missed": 0, "compliance": 1.0},
                 "resolution": {"met": 2, "missed": 0, "compliance": 1.0}}}
