@@ -33,7 +33,12 @@ from domain.values import Priority, Role
 
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-WEEKDAY_KEYS = frozenset(str(day) for day in range(7))
+
+HOURS = re.compile(r"([0-9]{1,2}):([0-9]{2})\s*[-\u2013]\s*([0-9]{1,2}):([0-9]{2})")
+"""One opening interval of a day as the policy form takes it: ``09:00-17:00``."""
+
+DEFAULT_HOURS = {day: "09:00-17:00" if day < 5 else "" for day in range(7)}
+"""A new policy's opening hours in the form: weekdays nine to five."""
 _SPLIT = re.compile(r"[\s,]+")
 
 
@@ -155,8 +160,8 @@ def policy_values(policy: SlaPolicy | None) -> dict[str, Any]:
         "targets": {t.priority.value: (t.first_response_minutes, t.resolution_minutes)
                     for t in targets},
         "timezone": calendar.timezone, "always_open": not hours,
-        "weekdays": sorted({h.weekday for h in hours}) if hours else [0, 1, 2, 3, 4],
-        "start": hours[0].start if hours else "09:00", "end": hours[0].end if hours else "17:00",
+        "hours": {day: " ".join(f"{h.start}-{h.end}" for h in hours if h.weekday == day)
+                  for day in range(7)} if hours else DEFAULT_HOURS,
         "holidays": " ".join(calendar.holidays),
         "auto_close_days": policy.auto_close_days if policy else 7,
         "version": policy.version if policy else None}
@@ -173,21 +178,35 @@ def read_policy(form: Form, errors: dict[str, str]) -> tuple[dict[str, Any], lis
         shown[priority.value] = (first or "", done or "")
         if first and done:
             targets.append(SlaTarget(priority, first, done))
-    weekdays = sorted({int(d) for d in form.many("weekdays") if d in WEEKDAY_KEYS})
     values: dict[str, Any] = {"id": form.text("id"), "name": form.text("name"),
                               "targets": shown,
               "timezone": form.text("timezone") or "UTC",
-              "always_open": form.text("always_open") == "on", "weekdays": weekdays,
-              "start": form.text("start") or "09:00", "end": form.text("end") or "17:00",
+              "always_open": form.text("always_open") == "on",
+              "hours": {day: form.text(f"hours_{day}") for day in range(7)},
               "holidays": form.text("holidays"),
               "auto_close_days": form.whole("auto_close_days", errors, low=1,
                                             high=AUTO_CLOSE_DAYS_MAX)}
-    hours = () if values["always_open"] else tuple(
-        OpeningHours(day, values["start"], values["end"]) for day in weekdays)
-    if not values["always_open"] and not weekdays:
-        errors["weekdays"] = "choose the open weekdays, or mark the policy as 24x7"
+    hours = () if values["always_open"] else read_hours(values["hours"], errors)
+    if not values["always_open"] and not hours and not any(k.startswith("hours_") for k in errors):
+        errors["hours"] = "give the opening hours of at least one day, or mark the policy 24x7"
     calendar = BusinessCalendar(values["timezone"], hours, tuple(words(values["holidays"])))
     return values, targets, calendar
+
+
+def read_hours(texts: dict[int, str], errors: dict[str, str]) -> tuple[OpeningHours, ...]:
+    """Each day's opening intervals (``09:00-12:00 13:00-17:00``; empty: closed), in the
+    calendar's own form ("9:00" becomes "09:00"); a field that is not a list of intervals
+    is noted in ``errors``. Whether intervals overlap the calendar itself checks."""
+    found: list[OpeningHours] = []
+    for day, text in texts.items():
+        intervals = HOURS.findall(text)
+        if HOURS.sub(" ", text).replace(",", " ").strip():
+            errors[f"hours_{day}"] = ("write the hours as 09:00-17:00 (several separated by "
+                                      "spaces), or leave the day empty when closed")
+            continue
+        found += [OpeningHours(day, f"{int(h1):02d}:{m1}", f"{int(h2):02d}:{m2}")
+                  for h1, m1, h2, m2 in intervals]
+    return tuple(found)
 
 
 def policy_rows(services: Services) -> list[SlaPolicyOut]:

@@ -492,3 +492,39 @@ def test_the_queue_marks_capped_search_counts_with_a_plus(api, monkeypatch):
     assert re.search(r'class="count">2\+</span>', searched)
     plain = api.client.get("/console/tickets").text
     assert re.search(r'class="count">3</span>', plain) and "+</span>" not in plain
+
+
+def test_a_policy_form_keeps_opening_hours_day_by_day(api):
+    login(api)
+    targets = {f"{kind}_{p}": minutes for p in ("low", "medium", "high", "urgent")
+               for kind, minutes in (("first", "60"), ("resolution", "600"))}
+    fields = {"id": "split", "name": "Split shifts", "timezone": "Europe/Berlin",
+              "auto_close_days": "7", **targets, "hours_0": "09:00-12:00 13:00-17:00",
+              "hours_1": "9:00-17:00", "hours_5": "10:00 – 14:00"}
+    made = post_form(api.client, "/console/admin/sla-policies", "/console/admin/sla-policies",
+                     fields)
+    assert made.status_code == 303, made.text
+    policy = api.helpdesk.get_sla_policy("split")
+    assert [(h.weekday, h.start, h.end) for h in policy.calendar.hours] == [
+        (0, "09:00", "12:00"), (0, "13:00", "17:00"), (1, "09:00", "17:00"),
+        (5, "10:00", "14:00")]
+    page = api.client.get("/console/admin/sla-policies/split").text
+    shown = dict(re.findall(r'name="(hours_\d)" type="text" value="([^"]*)"', page))
+    assert shown == {"hours_0": "09:00-12:00 13:00-17:00", "hours_1": "09:00-17:00",
+                     "hours_2": "", "hours_3": "", "hours_4": "", "hours_5": "10:00-14:00",
+                     "hours_6": ""}
+    saved = post_form(api.client, "/console/admin/sla-policies/split",
+                      "/console/admin/sla-policies/split",
+                      {**fields, **shown, "version": str(policy.version)})
+    assert saved.status_code == 303, saved.text
+    assert api.helpdesk.get_sla_policy("split").calendar == policy.calendar
+
+    for hours, message in (("9 to 5", "write the hours as 09:00-17:00"),
+                           ("09:00-12:00 11:00-13:00", "overlapping")):
+        refused = post_form(api.client, "/console/admin/sla-policies",
+                            "/console/admin/sla-policies",
+                            {**fields, "id": "bad", "hours_2": hours})
+        assert refused.status_code == 422 and message in refused.text, hours
+    closed = post_form(api.client, "/console/admin/sla-policies", "/console/admin/sla-policies",
+                       {**fields, "id": "never", "hours_0": "", "hours_1": "", "hours_5": ""})
+    assert closed.status_code == 422 and "at least one day" in closed.text
