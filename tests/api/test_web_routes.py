@@ -500,7 +500,7 @@ def test_a_policy_form_keeps_opening_hours_day_by_day(api):
                for kind, minutes in (("first", "60"), ("resolution", "600"))}
     fields = {"id": "split", "name": "Split shifts", "timezone": "Europe/Berlin",
               "auto_close_days": "7", **targets, "hours_0": "09:00-12:00 13:00-17:00",
-              "hours_1": "9:00-17:00", "hours_5": "10:00 – 14:00"}
+              "hours_1": "9:00-17:00", "hours_5": "10:00 \u2013 14:00"}
     made = post_form(api.client, "/console/admin/sla-policies", "/console/admin/sla-policies",
                      fields)
     assert made.status_code == 303, made.text
