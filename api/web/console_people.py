@@ -39,6 +39,7 @@ HOURS = re.compile(r"([0-9]{1,2}):([0-9]{2})\s*[-\u2013]\s*([0-9]{1,2}):([0-9]{2
 
 DEFAULT_HOURS = {day: "09:00-17:00" if day < 5 else "" for day in range(7)}
 """A new policy's opening hours in the form: weekdays nine to five."""
+
 _SPLIT = re.compile(r"[\s,]+")
 
 
