@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any
 
@@ -165,7 +165,8 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
             if read_set:
                 msg = "this save cannot check what was read: read again instead"
                 raise ProgrammingError(msg)
-            return _library_insert(self, stored_events, **kwargs)
+            inserted: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
+            return inserted  # the library's insert, with its retry
         columns = _columns(stored_events, self.datastore)
         read = _read_columns(read_set, self.datastore)
         held = getattr(self._held, "connection", None)
@@ -279,11 +280,6 @@ class HelpdeskRecorder(PostgresApplicationRecorder):
 
 class _FunctionMissing(Exception):
     """The event store has no current insert function (an older ``helpdesk migrate``)."""
-
-
-_library_insert: Callable[..., Sequence[int] | None] = (
-    PostgresApplicationRecorder.insert_events.__wrapped__)
-"""eventsourcing's insert without its retry decorator (``insert_events`` retries already)."""
 
 
 def _columns(events: Sequence[StoredEvent], datastore: PostgresDatastore) -> tuple[Any, ...]:
